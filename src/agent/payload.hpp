@@ -1,0 +1,33 @@
+// Assembly of the bodies POSTed to /collect (wire contract §3): the static
+// fields, then either "get_config": true or the tick's metrics, telemetry
+// and running time. Works on pre-serialised JSON text: nothing is parsed.
+#pragma once
+
+#include <string>
+
+#include "collectors/collector.hpp"
+
+namespace fivenines {
+
+// Each member is serialised JSON text, set once at start (capability fields
+// refreshed when capabilities are re-probed).
+struct StaticFields {
+  std::string version;
+  std::string uname;
+  std::string boot_time;
+  std::string capabilities;
+  std::string capability_reasons;
+  std::string pending_capabilities;
+  std::string user_context;
+  std::string machine_id;
+};
+
+// {"get_config": true, <static fields>} (§3.2).
+[[nodiscard]] std::string build_config_request(const StaticFields& fields);
+
+// <static fields>, "ts", the sink's keys in order, "_telemetry",
+// "running_time" (§3.3). `ts` is Unix seconds at tick start.
+[[nodiscard]] std::string build_metric_payload(const StaticFields& fields, double ts, const PayloadSink& sink,
+                                               double running_time_seconds);
+
+}  // namespace fivenines
