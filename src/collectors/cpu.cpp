@@ -168,8 +168,9 @@ class CpuCollector final : public Collector {
       if (!problem.empty()) sink.add_error("cpu_count", problem);
       return;
     }
-    if (problem.empty()) problem = size ? std::string() : size.error().message;
-    sink.fail("cpu_count", problem + "; no cpu lines in " + ctx.paths.proc_path("stat") + " to count instead");
+    // Here `problem` is empty only when the online list is absent.
+    const std::string& reason = problem.empty() ? size.error().message : problem;
+    sink.fail("cpu_count", reason + "; fallback: no usable cpu lines in " + ctx.paths.proc_path("stat"));
   }
 
   double m_ticks_per_second;
@@ -182,9 +183,9 @@ class CpuCollector final : public Collector {
 
 }  // namespace
 
-std::unique_ptr<Collector> make_cpu_collector() { return make_cpu_collector(::sysconf(_SC_CLK_TCK)); }
+std::unique_ptr<Collector> make_cpu_collector() { return make_cpu_collector_with_user_hz(::sysconf(_SC_CLK_TCK)); }
 
-std::unique_ptr<Collector> make_cpu_collector(long ticks_per_second) {
+std::unique_ptr<Collector> make_cpu_collector_with_user_hz(long ticks_per_second) {
   return std::make_unique<CpuCollector>(ticks_per_second);
 }
 

@@ -14,6 +14,6 @@ namespace fivenines {
 
 // Test hook: a fixed USER_HZ instead of sysconf(_SC_CLK_TCK), so fixture
 // expectations do not depend on the machine running the tests.
-[[nodiscard]] std::unique_ptr<Collector> make_cpu_collector(long ticks_per_second);
+[[nodiscard]] std::unique_ptr<Collector> make_cpu_collector_with_user_hz(long ticks_per_second);
 
 }  // namespace fivenines

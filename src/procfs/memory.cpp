@@ -160,7 +160,8 @@ VirtualMemory derive_virtual_memory(const MemInfo& info, std::optional<std::uint
   const std::int64_t free = as_signed(info.mem_free_bytes);
   const std::int64_t buffers = as_signed(info.buffers_bytes);
   // "free" (procps) counts reclaimable slab as cache; so does psutil.
-  const std::int64_t cached = info.cached_bytes ? as_signed(info.cached_bytes) + as_signed(info.s_reclaimable_bytes) : 0;
+  const std::int64_t cached =
+      info.cached_bytes ? as_signed(info.cached_bytes) + as_signed(info.s_reclaimable_bytes) : 0;
 
   std::int64_t shared = 0;
   if (info.shmem_bytes) {
@@ -172,7 +173,8 @@ VirtualMemory derive_virtual_memory(const MemInfo& info, std::optional<std::uint
   if (info.inactive_bytes) {
     inactive = as_signed(info.inactive_bytes);
   } else if (info.inact_dirty_bytes && info.inact_clean_bytes && info.inact_laundry_bytes) {
-    inactive = as_signed(info.inact_dirty_bytes) + as_signed(info.inact_clean_bytes) + as_signed(info.inact_laundry_bytes);
+    inactive =
+        as_signed(info.inact_dirty_bytes) + as_signed(info.inact_clean_bytes) + as_signed(info.inact_laundry_bytes);
   }
 
   std::int64_t used = total - free - cached - buffers;

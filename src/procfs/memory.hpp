@@ -108,7 +108,8 @@ struct SwapMemory {
 // The memory values. `watermark_low_bytes` is the zoneinfo sum in bytes, or
 // nullopt when zoneinfo is unreadable (the estimate then falls back to
 // MemFree + Cached); ignored when needs_zoneinfo_estimate() is false.
-[[nodiscard]] VirtualMemory derive_virtual_memory(const MemInfo& info, std::optional<std::uint64_t> watermark_low_bytes);
+[[nodiscard]] VirtualMemory derive_virtual_memory(const MemInfo& info,
+                                                  std::optional<std::uint64_t> watermark_low_bytes);
 
 // The swap values; `activity` nullopt when /proc/vmstat is unreadable.
 [[nodiscard]] SwapMemory derive_swap_memory(const MemInfo& info, const std::optional<SwapActivity>& activity);
