@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 #include "platform/file_read.hpp"
 #include "util/text.hpp"
@@ -170,16 +171,21 @@ void sleep_for(std::chrono::milliseconds duration) {
   }
 }
 
+enum class WaitOutcome {
+  reaped,   // status filled in
+  running,  // still running at the deadline
+  lost,     // no such child: SIGCHLD is ignored (auto-reap) or someone else reaped it
+};
+
 // Polls waitpid() until the child is reaped or `deadline` passes.
-// Returns true when reaped (status filled in).
-bool wait_until(pid_t pid, Clock::time_point deadline, int& status) {
+WaitOutcome wait_until(pid_t pid, Clock::time_point deadline, int& status) {
   auto step = std::chrono::milliseconds(1);
   for (;;) {
     const pid_t done = ::waitpid(pid, &status, WNOHANG);
-    if (done == pid) return true;
-    if (done < 0 && errno != EINTR) return true;  // ECHILD: someone else reaped it; nothing left
+    if (done == pid) return WaitOutcome::reaped;
+    if (done < 0 && errno != EINTR) return WaitOutcome::lost;
     const auto now = Clock::now();
-    if (now >= deadline) return false;
+    if (now >= deadline) return WaitOutcome::running;
     sleep_for(std::min<std::chrono::milliseconds>(
         step, std::chrono::ceil<std::chrono::milliseconds>(deadline - now)));
     step = std::min(step * 2, std::chrono::milliseconds(20));
@@ -189,11 +195,11 @@ bool wait_until(pid_t pid, Clock::time_point deadline, int& status) {
 // Kills the child's process group and reaps the child. A child that does
 // not die within the grace period is left to a detached thread that blocks
 // in waitpid() for it, so it never stays a zombie.
-void kill_and_reap(pid_t pid, int& status, bool& reaped) {
+WaitOutcome kill_and_reap(pid_t pid, int& status) {
   ::kill(-pid, SIGKILL);  // the child leads its own group (POSIX_SPAWN_SETPGROUP, 0)
   ::kill(pid, SIGKILL);   // in case it left the group
-  reaped = wait_until(pid, Clock::now() + k_reap_grace, status);
-  if (reaped) return;
+  const WaitOutcome outcome = wait_until(pid, Clock::now() + k_reap_grace, status);
+  if (outcome != WaitOutcome::running) return outcome;
   try {
     std::thread([pid] {
       int ignored = 0;
@@ -203,6 +209,7 @@ void kill_and_reap(pid_t pid, int& status, bool& reaped) {
   } catch (...) {
     // No thread to spare: the zombie is reaped when the agent exits.
   }
+  return outcome;
 }
 
 }  // namespace
@@ -356,17 +363,20 @@ Result<SubprocessResult> run_subprocess(const std::vector<std::string>& argv, co
   }
 
   int status = 0;
-  bool reaped = false;
+  WaitOutcome outcome = WaitOutcome::running;
   if (!result.timed_out) {
-    reaped = wait_until(pid, deadline, status);
-    if (!reaped) result.timed_out = true;
+    outcome = wait_until(pid, deadline, status);
+    if (outcome == WaitOutcome::running) result.timed_out = true;
   }
-  if (result.timed_out) kill_and_reap(pid, status, reaped);
+  if (result.timed_out) outcome = kill_and_reap(pid, status);
   for (auto& stream : streams) stream.fd.reset();
 
-  if (reaped && WIFEXITED(status)) {
+  if (outcome == WaitOutcome::lost) {
+    return make_error(ErrorKind::io, "run " + *program + ": exit status lost (is SIGCHLD ignored?)");
+  }
+  if (outcome == WaitOutcome::reaped && WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
-  } else if (reaped && WIFSIGNALED(status)) {
+  } else if (outcome == WaitOutcome::reaped && WIFSIGNALED(status)) {
     result.term_signal = WTERMSIG(status);
   } else {
     result.term_signal = SIGKILL;  // killed; its status goes to the reaper thread
