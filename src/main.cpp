@@ -1,1 +1,43 @@
-int main() { return 0; }
+// fivenines-agent: argv → settings → dry run or the agent loop.
+#include <cstdio>
+#include <span>
+#include <string>
+
+#include "agent/dry_run.hpp"
+#include "config/settings.hpp"
+#include "util/log.hpp"
+
+namespace {
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "fivenines-agent: %s (see --help)\n", message.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace fivenines;
+  const std::span<const char* const> args(argv + 1, static_cast<std::size_t>(argc > 0 ? argc - 1 : 0));
+  auto command_line = parse_command_line(args);
+  if (!command_line) return usage_error(command_line.error().message);
+  if (command_line->show_help) {
+    std::fputs(usage_text().c_str(), stdout);
+    return 0;
+  }
+  if (command_line->show_version) {
+    std::printf("fivenines-agent %s\n", FIVENINES_VERSION);
+    return 0;
+  }
+
+  auto env = Environment::from_process();
+  auto settings = resolve_settings(*command_line, env);
+  if (!settings) return usage_error(settings.error().message);
+  set_log_level(settings->log_level);
+  for (const auto& warning : settings->warnings) log_warn(warning);
+
+  if (settings->dry_run) return run_dry_run(*settings);
+
+  std::fputs("fivenines-agent: continuous mode (sending to the API) is not in this build yet; use --dry-run\n", stderr);
+  return 2;
+}

@@ -10,7 +10,7 @@ void CollectorSet::configure(const RemoteConfig& config, const GateCheck& gated_
   std::vector<Active> next;
   for (const auto& spec : collector_registry()) {
     if (!config_enables(config, spec.config_key)) continue;
-    if (!spec.capability.empty() && gated_off(spec.capability)) {
+    if (!spec.capability.empty() && gated_off(spec.config_key)) {
       if (m_gate_logged.insert(std::string(spec.capability)).second) {
         log_info(std::string("skipping ") + std::string(spec.name) + ": capability " + std::string(spec.capability) +
                  " is unavailable");

@@ -16,9 +16,9 @@ namespace fivenines {
 
 class CollectorSet {
  public:
-  // Returns true when `capability` exists and is false: the collector is
-  // skipped (gated off).
-  using GateCheck = std::function<bool(std::string_view capability)>;
+  // Returns true when the capability behind `config_key` exists and is
+  // false: the collector is skipped (gated off, §7.2).
+  using GateCheck = std::function<bool(std::string_view config_key)>;
 
   void configure(const RemoteConfig& config, const GateCheck& gated_off);
   void prime(const CollectContext& ctx);

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages needed to build and test fivenines-agent.
+# Idempotent: packages already present are left alone. Nothing is downloaded
+# from anywhere but Debian's archive.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config           # build
+  clang libclang-rt-14-dev                    # libFuzzer targets, sanitizer runtime
+  nlohmann-json3-dev                          # config parsing, tests
+  libgtest-dev libgmock-dev                   # tests
+  procps                                      # ps/pgrep used by the benchmark
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo_cmd=(sudo)
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
