@@ -8,6 +8,9 @@ packages=(
   cmake ninja-build g++ pkg-config           # build
   clang libclang-rt-14-dev                    # libFuzzer targets, sanitizer runtime
   nlohmann-json3-dev                          # config parsing, tests
+  libcurl4-openssl-dev libssl-dev openssl     # HTTPS transport (libcurl + OpenSSL); openssl makes test certificates
+  libc-ares-dev zlib1g-dev libsystemd-dev     # DNS, gzip, sd_notify
+  python3                                     # test servers (API, proxy) started on loopback by the tests
   libgtest-dev libgmock-dev                   # tests
   procps                                      # ps/pgrep used by the benchmark
 )
