@@ -61,6 +61,12 @@ void CollectorSet::collect(const CollectContext& ctx, PayloadSink& sink) {
   for (const auto& entry : sink.entries()) {
     for (const auto& error : entry.errors) log_error(entry.key + ": " + error);
   }
+  if (log_enabled(LogLevel::debug)) {
+    for (const auto& entry : sink.entries()) {
+      log_debug(entry.key + ": " + (entry.is_null ? std::string("null") : std::to_string(entry.json.size()) + " bytes") +
+                " in " + std::to_string(entry.duration_ms) + " ms");
+    }
+  }
 }
 
 }  // namespace fivenines

@@ -55,6 +55,10 @@ int run_dry_run(const Settings& settings) {
     return 2;
   }
 
+  if (log_enabled(LogLevel::debug)) {
+    log_debug("dry run: proc root " + settings.paths.proc + ", sys root " + settings.paths.sys + ", config dir " +
+              settings.config_dir);
+  }
   const auto probe_env = ProbeEnvironment::for_host(settings.paths, {"API_URL"});
   const CapabilitySet capabilities = probe_all_capabilities(probe_env);
   if (log_enabled(LogLevel::info)) {
