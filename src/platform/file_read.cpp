@@ -53,17 +53,12 @@ Status read_file_into(const char* path, std::string& out, std::size_t max_bytes)
   out.clear();
   const int fd = open_for_read(path);
   if (fd < 0) return error_from_errno(-fd, std::string("read ") + path);
-  // /proc files report size 0; grow in steps, never past max_bytes + 1.
-  std::size_t size = 0;
-  if (out.capacity() < 4096) out.reserve(4096);
+  // /proc files report size 0, so read in chunks. A stack chunk appended to
+  // `out` copies only the bytes read; resizing `out` first would zero-fill
+  // it on every call (a third of a collection's user time, measured).
+  char chunk[8192];
   for (;;) {
-    if (size == out.size()) {
-      std::size_t grow = out.size() < 4096 ? 4096 : out.size();
-      if (out.size() + grow > max_bytes + 1) grow = max_bytes + 1 - out.size();
-      if (grow == 0) break;
-      out.resize(out.size() + grow);
-    }
-    const ssize_t n = ::read(fd, out.data() + size, out.size() - size);
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
     if (n < 0) {
       if (errno == EINTR) continue;
       const int saved = errno;
@@ -72,14 +67,15 @@ Status read_file_into(const char* path, std::string& out, std::size_t max_bytes)
       return error_from_errno(saved, std::string("read ") + path);
     }
     if (n == 0) break;
-    size += static_cast<std::size_t>(n);
+    if (out.size() + static_cast<std::size_t>(n) > max_bytes) {
+      ::close(fd);
+      out.clear();
+      return make_error(ErrorKind::parse,
+                        std::string("read ") + path + ": larger than " + std::to_string(max_bytes) + " bytes");
+    }
+    out.append(chunk, static_cast<std::size_t>(n));
   }
   ::close(fd);
-  if (size > max_bytes) {
-    out.clear();
-    return make_error(ErrorKind::parse, std::string("read ") + path + ": larger than " + std::to_string(max_bytes) + " bytes");
-  }
-  out.resize(size);
   return Ok{};
 }
 

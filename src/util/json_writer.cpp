@@ -1,5 +1,6 @@
 #include "util/json_writer.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -61,6 +62,16 @@ std::uint32_t decode_utf8(std::string_view s, std::size_t& i) {
 
 void append_json_string(std::string& out, std::string_view utf8) {
   out += '"';
+  // Fast path: most keys and values are plain printable ASCII.
+  const bool plain = std::all_of(utf8.begin(), utf8.end(), [](char ch) {
+    const auto u = static_cast<unsigned char>(ch);
+    return u >= 0x20 && u < 0x7F && ch != '"' && ch != '\\';
+  });
+  if (plain) {
+    out += utf8;
+    out += '"';
+    return;
+  }
   std::size_t i = 0;
   while (i < utf8.size()) {
     const auto c = static_cast<unsigned char>(utf8[i]);

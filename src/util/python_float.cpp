@@ -59,6 +59,9 @@ void append_python_float(std::string& out, double value) {
 
 double round_python(double value, int digits) {
   if (!std::isfinite(value)) return value;
+  // Whole numbers (0.0 above all: idle processes, idle CPU fields) are
+  // already rounded; skip the printf round trip.
+  if (digits >= 0 && std::fabs(value) < 1e15 && value == std::trunc(value)) return value;
   // printf rounds the exact binary value correctly (glibc), ties to even, the
   // same rule as CPython's round(); parsing back gives the nearest double.
   char buffer[400];
