@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include "identity/atomic_file.hpp"
 #include "platform/file_read.hpp"
 #include "util/text.hpp"
 
@@ -76,62 +77,6 @@ bool fill_random(void* data, std::size_t size) {
   return true;
 }
 
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-// Writes `value` to dir/MACHINE_ID so that after a crash the file holds
-// either the old content or the whole new id, never a torn write. Returns
-// an empty string on success, else the reason.
-std::string persist(const std::string& dir, const std::string& path, const std::string& value) {
-  std::array<std::uint8_t, 6> suffix{};
-  if (!fill_random(suffix.data(), suffix.size())) return "getrandom failed";
-  std::string temp = dir + "/." + std::string(k_machine_id_file) + ".";
-  for (const auto byte : suffix) {
-    temp += k_hex_digits[byte >> 4];
-    temp += k_hex_digits[byte & 0xF];
-  }
-  temp += ".tmp";
-  // O_EXCL|O_NOFOLLOW: never write through something planted under that name.
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return error_from_errno(errno, "write " + path).message;
-  const auto fail = [&](int error_number) {
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return error_from_errno(error_number, "write " + path).message;
-  };
-  // The umask may have removed bits from 0600 but never adds any; set the
-  // mode explicitly anyway, whatever the umask.
-  if (::fchmod(fd, 0600) != 0) return fail(errno);
-  if (!write_all(fd, value)) return fail(errno != 0 ? errno : EIO);
-  if (::fsync(fd) != 0) return fail(errno);
-  if (::close(fd) != 0) {
-    const int error_number = errno;
-    ::unlink(temp.c_str());
-    return error_from_errno(error_number, "write " + path).message;
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const int error_number = errno;
-    ::unlink(temp.c_str());
-    return error_from_errno(error_number, "write " + path).message;
-  }
-  // Make the rename itself durable.
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return error_from_errno(errno, "fsync " + dir).message;
-  const int synced = ::fsync(dir_fd);
-  const int sync_error = errno;
-  ::close(dir_fd);
-  // EINVAL: the file system cannot sync a directory; the rename stands.
-  if (synced != 0 && sync_error != EINVAL) return error_from_errno(sync_error, "fsync " + dir).message;
-  return {};
-}
-
 }  // namespace
 
 bool is_canonical_uuid(std::string_view text) {
@@ -177,8 +122,8 @@ MachineIdOutcome resolve_machine_id(const std::string& config_dir, MachineIdMode
   const auto bytes = random_bytes_16();
   if (!bytes) return {std::nullopt, MachineIdSource::none, "getrandom failed"};
   std::string value = format_uuid_v4(*bytes);
-  auto error = persist(config_dir, path, value);
-  if (!error.empty()) return {std::nullopt, MachineIdSource::none, std::move(error)};
+  auto written = write_file_atomically(config_dir, k_machine_id_file, value, 0600);
+  if (!written) return {std::nullopt, MachineIdSource::none, written.error().message};
   return {std::move(value), MachineIdSource::generated, "machine_id generated and written to " + path};
 }
 

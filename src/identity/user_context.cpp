@@ -6,6 +6,8 @@
 
 #include <cerrno>
 
+#include "util/text.hpp"
+
 namespace fivenines {
 
 namespace {
@@ -28,6 +30,44 @@ bool nss_lookup(Lookup lookup, Entry& entry, std::vector<char>& buffer) {
     if (rc == EINTR) continue;
     return rc == 0 && found != nullptr;
   }
+}
+
+bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// A setting's value for a warning line: printable ASCII only, at most 32
+// characters.
+std::string quoted_excerpt(std::string_view value) {
+  constexpr std::size_t k_max_chars = 32;
+  std::string out = "'";
+  for (std::size_t i = 0; i < value.size() && i < k_max_chars; ++i) {
+    const auto u = static_cast<unsigned char>(value[i]);
+    out += (u >= 0x20 && u < 0x7F) ? value[i] : '?';
+  }
+  if (value.size() > k_max_chars) out += "...";
+  return out + "'";
+}
+
+void write_common_head(JsonWriter& out, const UserContext& context) {
+  out.key("username");
+  out.string(context.username);
+  out.key("uid");
+  out.unsigned_integer(context.uid);
+  out.key("euid");
+  out.unsigned_integer(context.euid);
+  out.key("gid");
+  out.unsigned_integer(context.gid);
+  out.key("groupname");
+  out.string(context.groupname);
 }
 
 std::string group_name(gid_t gid, std::vector<char>& buffer) {
@@ -56,6 +96,38 @@ bool is_under_home(std::string_view config_dir, std::string_view home_dir) {
   if (home_dir.empty() || home_dir.front() != '/' || home_dir == "/") return false;
   if (config_dir.substr(0, home_dir.size()) != home_dir) return false;
   return config_dir.size() == home_dir.size() || config_dir[home_dir.size()] == '/';
+}
+
+UserContextSetting parse_user_context_form(std::optional<std::string_view> value) {
+  UserContextSetting out;
+  if (!value) return out;
+  const std::string_view text = trim(*value);
+  if (text.empty()) return out;
+  if (equals_ignoring_ascii_case(text, "minimal")) return out;
+  if (equals_ignoring_ascii_case(text, "full")) {
+    out.form = UserContextForm::full;
+    return out;
+  }
+  out.warning = "USER_CONTEXT: unknown value " + quoted_excerpt(text) + " (expected minimal or full); using minimal";
+  return out;
+}
+
+bool user_context_rides(UserContextForm form, RequestKind kind) {
+  return form == UserContextForm::full || kind == RequestKind::get_config;
+}
+
+GroupFlags derive_group_flags(const UserContext& context) {
+  GroupFlags flags;
+  const auto note = [&flags](std::string_view name) {
+    if (name == "docker") flags.docker = true;
+    if (name == "libvirt" || name == "libvirtd") flags.libvirt = true;
+    if (name == "sudo" || name == "wheel" || name == "admin") flags.sudo = true;
+    if (name == "systemd-journal") flags.systemd_journal = true;
+    if (name == "adm") flags.adm = true;
+  };
+  note(context.groupname);
+  for (const auto& name : context.groups) note(name);
+  return flags;
 }
 
 UserContext collect_user_context(std::string_view config_dir, const char* home_env) {
@@ -109,18 +181,27 @@ void write_user_context(JsonWriter& out, const UserContext& context, UserContext
     out.end_object();
     return;
   }
+  write_common_head(out, context);
   switch (form) {
+    case UserContextForm::minimal: {
+      const GroupFlags flags = derive_group_flags(context);
+      out.key("is_root");
+      out.boolean(context.is_root);
+      out.key("is_user_install");
+      out.boolean(context.is_user_install);
+      out.key("in_docker_group");
+      out.boolean(flags.docker);
+      out.key("in_libvirt_group");
+      out.boolean(flags.libvirt);
+      out.key("in_sudo_group");
+      out.boolean(flags.sudo);
+      out.key("in_systemd_journal_group");
+      out.boolean(flags.systemd_journal);
+      out.key("in_adm_group");
+      out.boolean(flags.adm);
+      break;
+    }
     case UserContextForm::full:
-      out.key("username");
-      out.string(context.username);
-      out.key("uid");
-      out.unsigned_integer(context.uid);
-      out.key("euid");
-      out.unsigned_integer(context.euid);
-      out.key("gid");
-      out.unsigned_integer(context.gid);
-      out.key("groupname");
-      out.string(context.groupname);
       out.key("groups");
       out.begin_array();
       for (const auto& name : context.groups) out.string(name);

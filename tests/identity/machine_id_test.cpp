@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include "support/unprivileged.hpp"
+
 namespace fivenines {
 namespace {
 
@@ -159,6 +161,26 @@ TEST(MachineId, ModeIs0600WhateverTheUmask) {
   EXPECT_EQ(file_mode(dir.id_file()), 0600u);
 }
 
+// resolve_machine_id(dir, create_if_missing) run as an ordinary user, also
+// under root (support/unprivileged.hpp). A child that failed gives an id,
+// so that the tests' "no id" expectations fail.
+MachineIdOutcome resolve_unprivileged(const std::string& dir) {
+  const auto text = testing::run_unprivileged([&] {
+    const MachineIdOutcome outcome = resolve_machine_id(dir, MachineIdMode::create_if_missing);
+    // '1' and the id on the first line, or '0'; then the detail.
+    return (outcome.machine_id ? "1" + *outcome.machine_id : std::string("0")) + "\n" +
+           std::to_string(static_cast<int>(outcome.source)) + "\n" + outcome.detail;
+  });
+  if (!text) return {std::string("child failed"), MachineIdSource::none, "no outcome from the unprivileged child"};
+  const std::size_t first = text->find('\n');
+  const std::size_t second = text->find('\n', first + 1);
+  MachineIdOutcome outcome;
+  if (text->front() == '1') outcome.machine_id = text->substr(1, first - 1);
+  outcome.source = static_cast<MachineIdSource>(std::stoi(text->substr(first + 1, second - first - 1)));
+  outcome.detail = text->substr(second + 1);
+  return outcome;
+}
+
 TEST(MachineId, NullWhenTheDirectoryCannotBeWritten) {
   TempDir dir;
   // A directory that does not exist, a path through a regular file, and a
@@ -174,21 +196,24 @@ TEST(MachineId, NullWhenTheDirectoryCannotBeWritten) {
 }
 
 TEST(MachineId, NullInAReadOnlyDirectory) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root writes into a 0500 directory";
   TempDir dir;
+  // Root writes into a 0500 directory: resolve as an ordinary user.
+  testing::give_to_unprivileged_user(dir.path());
   fs::permissions(dir.path(), fs::perms::owner_read | fs::perms::owner_exec);
-  const auto outcome = resolve_machine_id(dir.str(), MachineIdMode::create_if_missing);
+  const auto outcome = resolve_unprivileged(dir.str());
   EXPECT_FALSE(outcome.machine_id);
   EXPECT_NE(outcome.detail.find("permission denied"), std::string::npos) << outcome.detail;
   EXPECT_TRUE(entries(dir.path()).empty());
 }
 
 TEST(MachineId, UnreadableFileIsLeftAlone) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads a 0000 file";
   TempDir dir;
   std::ofstream(dir.id_file()) << k_valid;
+  // Root reads a 0000 file: resolve as an ordinary user that owns the
+  // directory and the file, as the agent's user would.
+  testing::give_to_unprivileged_user(dir.path());
   fs::permissions(dir.id_file(), fs::perms::none);
-  const auto outcome = resolve_machine_id(dir.str(), MachineIdMode::create_if_missing);
+  const auto outcome = resolve_unprivileged(dir.str());
   EXPECT_FALSE(outcome.machine_id);
   fs::permissions(dir.id_file(), fs::perms::owner_read);
   EXPECT_EQ(read_text(dir.id_file()), k_valid);
