@@ -25,8 +25,10 @@ struct CollectorSpec {
 // Whether the typed config turns on the collector behind `config_key`.
 [[nodiscard]] bool config_enables(const RemoteConfig& config, std::string_view config_key);
 
-// Truthy config keys in registry order, then the ones without a collector in
-// this build (for pending_capabilities).
+// Config keys that are on, in registry order, then the others that are on
+// in the wire contract's §3.3 order (ping, ipv4, ipv6, snmp_targets, mqtt,
+// and packages when packages.scan is truthy, §7.4), for
+// pending_capabilities.
 [[nodiscard]] std::vector<std::string> enabled_config_keys(const RemoteConfig& config);
 
 }  // namespace fivenines

@@ -28,6 +28,7 @@ Status check_root(const std::string& what, const std::string& path) {
 
 std::string usage_text() {
   return "usage: fivenines-agent [--dry-run] [--config FILE] [--proc-root DIR] [--sys-root DIR] [--version] [--help]\n"
+         "       fivenines-agent config check [FILE|-]\n"
          "\n"
          "  --dry-run         collect once, print the payload as JSON on stdout, send nothing\n"
          "  --config FILE     with --dry-run: use this config object instead of the built-in one\n"
@@ -35,6 +36,8 @@ std::string usage_text() {
          "  --sys-root DIR    read DIR instead of /sys (env SYS_ROOT)\n"
          "  --version         print the version and exit\n"
          "  --help            print this help and exit\n"
+         "  config check      validate a config (FILE, or stdin for - or none): the result as JSON\n"
+         "                    on stdout, one line per dropped or altered item on stderr\n"
          "\n"
          "environment: CONFIG_DIR (default /etc/fivenines_agent), API_URL, DRY_RUN=true, LOG_LEVEL\n"
          "(debug, info, warn, error), PROC_ROOT, SYS_ROOT; CONFIG_DIR/.env is read too.\n";
