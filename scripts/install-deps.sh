@@ -11,6 +11,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev openssl     # HTTPS transport (libcurl + OpenSSL); openssl makes test certificates
   libc-ares-dev zlib1g-dev libsystemd-dev     # DNS, gzip, sd_notify
   python3                                     # test servers (API, proxy) started on loopback by the tests
+  iproute2 dnsmasq-base                       # DNS tests: a network namespace (ip netns) with dnsmasq as its resolver
   libgtest-dev libgmock-dev                   # tests
   procps                                      # ps/pgrep used by the benchmark
 )

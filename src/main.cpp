@@ -2,8 +2,11 @@
 #include <cstdio>
 #include <span>
 #include <string>
+#include <string_view>
 
+#include "agent/agent.hpp"
 #include "agent/dry_run.hpp"
+#include "config/config_check.hpp"
 #include "config/settings.hpp"
 #include "util/log.hpp"
 
@@ -19,6 +22,10 @@ int usage_error(const std::string& message) {
 int main(int argc, char** argv) {
   using namespace fivenines;
   const std::span<const char* const> args(argv + 1, static_cast<std::size_t>(argc > 0 ? argc - 1 : 0));
+  // `config check [FILE|-]`: a subcommand with its own arguments.
+  if (!args.empty() && args[0] != nullptr && std::string_view(args[0]) == "config") {
+    return run_config_command(args.subspan(1));
+  }
   auto command_line = parse_command_line(args);
   if (!command_line) return usage_error(command_line.error().message);
   if (command_line->show_help) {
@@ -38,6 +45,5 @@ int main(int argc, char** argv) {
 
   if (settings->dry_run) return run_dry_run(*settings);
 
-  std::fputs("fivenines-agent: continuous mode (sending to the API) is not in this build yet; use --dry-run\n", stderr);
-  return 2;
+  return run_agent(*settings);
 }

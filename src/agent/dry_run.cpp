@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "agent/collector_set.hpp"
+#include "agent/host_setup.hpp"
 #include "agent/static_fields.hpp"
 #include "capabilities/probes.hpp"
 #include "config/config_reader.hpp"
@@ -23,11 +24,13 @@ namespace {
 // tick's outer limit.
 constexpr std::chrono::seconds k_dry_run_deadline{10};
 
+// The --config file goes through the same gate and validator as an API
+// answer; what the validator drops is logged, what the gate refuses fails.
 Result<RemoteConfig> load_config(const Settings& settings) {
   if (!settings.config_file) return RemoteConfig::core_collectors();
   auto text = read_file(*settings.config_file, k_config_max_bytes);
   if (!text) return Error{ErrorKind::invalid_config, "--config: " + text.error().message};
-  auto parsed = read_config_strict(*text);
+  auto parsed = read_config_strict(*text, nullptr);
   if (!parsed) return Error{ErrorKind::invalid_config, "--config " + *settings.config_file + ": " + parsed.error().message};
   for (const auto& warning : parsed->warnings) log_warn(*settings.config_file + ": " + warning);
   return std::move(parsed->config);
@@ -59,19 +62,12 @@ int run_dry_run(const Settings& settings) {
     log_debug("dry run: proc root " + settings.paths.proc + ", sys root " + settings.paths.sys + ", config dir " +
               settings.config_dir);
   }
-  const auto probe_env = ProbeEnvironment::for_host(settings.paths, {"API_URL"});
+  const auto probe_env = ProbeEnvironment::for_host(settings.paths, child_env_deny_list());
   const CapabilitySet capabilities = probe_all_capabilities(probe_env);
-  if (log_enabled(LogLevel::info)) {
-    const std::string banner = capabilities_banner(capabilities);
-    write_all(STDERR_FILENO, banner);
-  }
+  print_capabilities_banner(capabilities);
 
-  HostIdentity host;
-  if (auto uname = read_uname()) host.uname = std::move(*uname);
-  host.boot_time = read_boot_time(settings.paths);
-  host.user = collect_user_context(settings.config_dir, std::getenv("HOME"));
   // A dry run writes nothing: an existing valid MACHINE_ID is reused, else null.
-  host.machine_id = resolve_machine_id(settings.config_dir, MachineIdMode::read_only).machine_id;
+  const HostIdentity host = read_host_identity(settings, MachineIdMode::read_only);
   const auto enabled_keys = enabled_config_keys(*config);
   const StaticFields fields = make_static_fields(host, capabilities, enabled_keys);
 

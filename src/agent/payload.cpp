@@ -38,7 +38,7 @@ std::string build_config_request(const StaticFields& fields) {
 }
 
 std::string build_metric_payload(const StaticFields& fields, double ts, const PayloadSink& sink,
-                                 double running_time_seconds) {
+                                 double running_time_seconds, std::uint64_t outbox_dropped) {
   std::size_t size_hint = 4096;
   for (const auto& entry : sink.entries()) size_hint += entry.key.size() + entry.json.size() + 64;
   JsonWriter out;
@@ -68,6 +68,19 @@ std::string build_metric_payload(const StaticFields& fields, double ts, const Pa
       for (const auto& error : entry.errors) out.string(error);
       out.end_array();
     }
+    out.end_object();
+  }
+  if (outbox_dropped > 0) {
+    out.key("outbox");
+    out.begin_object();
+    out.key("duration_ms");
+    out.number(0.0);
+    out.key("errors");
+    out.begin_array();
+    out.string(std::to_string(outbox_dropped) + " earlier payload(s) dropped: outbox full");
+    out.end_array();
+    out.key("dropped");
+    out.unsigned_integer(outbox_dropped);
     out.end_object();
   }
   out.end_object();

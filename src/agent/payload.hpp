@@ -3,6 +3,7 @@
 // and running time. Works on pre-serialised JSON text: nothing is parsed.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "collectors/collector.hpp"
@@ -27,7 +28,13 @@ struct StaticFields {
 
 // <static fields>, "ts", the sink's keys in order, "_telemetry",
 // "running_time" (§3.3). `ts` is Unix seconds at tick start.
+// `outbox_dropped` > 0 (payloads the full outbox dropped since the last
+// payload was built) adds a last `_telemetry` entry, our extension:
+//   "outbox": {"duration_ms": 0.0, "errors": ["N earlier payload(s) dropped:
+//   outbox full"], "dropped": N}
+// shaped like a collector's entry so a server that reads every entry's
+// duration_ms and errors shows it as it shows collector errors.
 [[nodiscard]] std::string build_metric_payload(const StaticFields& fields, double ts, const PayloadSink& sink,
-                                               double running_time_seconds);
+                                               double running_time_seconds, std::uint64_t outbox_dropped = 0);
 
 }  // namespace fivenines

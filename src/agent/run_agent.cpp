@@ -1,0 +1,30 @@
+// main's continuous mode: signals, the transport, the agent. Its own file
+// so that tests linking the Agent do not pull in the real transport.
+#include <signal.h>
+
+#include "agent/agent.hpp"
+#include "agent/signals.hpp"
+#include "agent/transport_factory.hpp"
+#include "util/log.hpp"
+
+namespace fivenines {
+
+int run_agent(const Settings& settings) {
+  // First, before any thread exists: every later thread inherits the mask.
+  SignalWatcher signals;
+  // A peer that closes a socket (or a closed stderr) must not kill us;
+  // errors come back as EPIPE instead.
+  ::signal(SIGPIPE, SIG_IGN);
+  Agent agent(settings, AgentDeps{[&settings] { return make_transport(settings); }, {}});
+  auto started = signals.start([&agent] { agent.request_stop(); }, [&agent] { agent.request_reprobe(); });
+  if (!started) {
+    log_error(started.error().message);
+    return 2;
+  }
+  const int exit_code = agent.run();
+  // The watcher's handlers use `agent`: end the thread before it goes.
+  signals.stop();
+  return exit_code;
+}
+
+}  // namespace fivenines

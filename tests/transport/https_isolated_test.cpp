@@ -1,0 +1,395 @@
+// HttpsApiTransport runs that need a process of their own:
+//
+// - OPENSSL_CONF pointing at a permissive openssl.cnf (TLS 1.0, security
+//   level 0). OpenSSL reads it once, when libcurl initialises it, so each run
+//   is a child process started with that environment.
+// - DNS through the system resolv.conf: a network namespace made by the test
+//   (ip netns), whose /etc/netns/NAME/resolv.conf names a dnsmasq on the
+//   namespace's loopback, and whose /etc/netns/NAME/hosts names a host that
+//   DNS does not know. `ip netns exec` bind-mounts both over /etc.
+//
+// The child is this test binary again, run with `--probe` (see run_probe):
+// it makes one post_once with the options of the environment, prints the
+// outcome as one JSON line on stdout and its log (debug level) on stderr.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "transport/https_transport.hpp"
+#include "transport/transport_test_support.hpp"
+#include "util/log.hpp"
+
+namespace fivenines {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testing::ApiServer;
+using testing::ApiServerOptions;
+using testing::header_value;
+using testing::Json;
+using testing::PortServer;
+using testing::ScratchDir;
+using testing::TestPki;
+
+constexpr const char* k_token = "tok-isolated-7d1e0c9b";
+constexpr const char* k_body = R"({"get_config": true})";
+constexpr const char* k_system_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// --- the child side --------------------------------------------------------
+
+// --probe --url API_URL [--dns IP:PORT] [--deadline-ms N]; SSL_CERT_FILE,
+// HTTPS_PROXY, NO_PROXY from the environment as the agent reads them.
+int run_probe(int argc, char** argv) {
+  std::string url;
+  std::string dns;
+  long deadline_ms = 5000;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--url") url = argv[i + 1];
+    if (flag == "--dns") dns = argv[i + 1];
+    if (flag == "--deadline-ms") deadline_ms = std::stol(argv[i + 1]);
+  }
+  set_log_level(LogLevel::debug);
+  Json out;
+  const auto fail = [&](const Error& error) {
+    out["ok"] = false;
+    out["kind"] = static_cast<int>(error.kind);
+    out["message"] = error.message;
+    std::cout << out.dump() << std::endl;
+    return 0;
+  };
+  auto endpoint = parse_api_endpoint(url);
+  if (!endpoint) return fail(endpoint.error());
+  auto options = https_options_from_environment();
+  if (!options) return fail(options.error());
+  options->resolver.servers = dns;
+  auto transport = HttpsApiTransport::create(*endpoint, std::move(*options));
+  if (!transport) return fail(transport.error());
+  const std::atomic<bool> stopping{false};
+  auto answer = (*transport)->post_once("/collect", k_body, k_token,
+                                        std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms),
+                                        stopping);
+  if (!answer) return fail(answer.error());
+  out["ok"] = true;
+  out["status"] = answer->http_status;
+  out["body"] = answer->body;
+  std::cout << out.dump() << std::endl;
+  return 0;
+}
+
+// --- the parent side -------------------------------------------------------
+
+std::string self_path() {
+  std::array<char, 4096> path{};
+  const ssize_t n = ::readlink("/proc/self/exe", path.data(), path.size() - 1);
+  return n > 0 ? std::string(path.data(), static_cast<std::size_t>(n)) : std::string();
+}
+
+struct ProbeRun {
+  Json result;          // the child's JSON line (null when it printed none)
+  std::string log;      // its stderr
+  std::string failure;  // why there is no result
+};
+
+// argv_prefix: e.g. {"ip", "netns", "exec", NAME}; env: NAME=VALUE pairs for the child.
+ProbeRun run_probe_child(const std::vector<std::string>& argv_prefix, const std::vector<std::string>& env,
+                         const std::vector<std::string>& probe_args) {
+  std::vector<std::string> argv = argv_prefix;
+  argv.push_back("env");
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.push_back(self_path());
+  argv.push_back("--probe");
+  argv.insert(argv.end(), probe_args.begin(), probe_args.end());
+  SubprocessOptions options;
+  options.timeout = 30s;
+  options.search_path = k_system_path;
+  ProbeRun run;
+  auto child = run_subprocess(argv, options);
+  if (!child) {
+    run.failure = child.error().message;
+    return run;
+  }
+  run.log = child->stderr_text;
+  const Json parsed = Json::parse(std::string(first_line(child->stdout_text)), nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    run.failure = "probe printed no result (exit " + std::to_string(child->exit_code) + "): " + child->stdout_text +
+                  child->stderr_text;
+  } else {
+    run.result = parsed;
+  }
+  return run;
+}
+
+// --- OPENSSL_CONF cannot weaken the policy ---------------------------------
+
+class PermissiveOpensslConf : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (const std::string missing = testing::missing_server_tools(); !missing.empty()) GTEST_SKIP() << missing;
+    if (!TestPki::get().ok()) GTEST_SKIP() << "no test pki: " << TestPki::get().error();
+    m_dns = std::make_unique<PortServer>("dns_server.py", std::vector<std::string>{"--record", "api.test=127.0.0.1"},
+                                         m_dir.path(), "dns");
+    ASSERT_TRUE(m_dns->ok()) << m_dns->error();
+  }
+
+  std::unique_ptr<ApiServer> start_api(const std::string& cert, bool tls_max_1_1 = false) {
+    ApiServerOptions options;
+    options.cert = cert;
+    options.tls_max_1_1 = tls_max_1_1;
+    auto server = std::make_unique<ApiServer>(options, m_dir.path(), "api-" + cert);
+    EXPECT_TRUE(server->ok()) << server->error();
+    return server;
+  }
+
+  ProbeRun probe(std::uint16_t port) {
+    return run_probe_child({}, {"OPENSSL_CONF=" + TestPki::get().permissive_conf(), "SSL_CERT_FILE=" + TestPki::get().ca()},
+                           {"--url", "api.test:" + std::to_string(port), "--dns",
+                            "127.0.0.1:" + std::to_string(m_dns->port())});
+  }
+
+  ScratchDir m_dir;
+  std::unique_ptr<PortServer> m_dns;
+};
+
+TEST_F(PermissiveOpensslConf, GoodServerStillWorks) {
+  auto api = start_api("good");
+  ASSERT_TRUE(api->ok());
+  const ProbeRun run = probe(api->port());
+  ASSERT_TRUE(run.failure.empty()) << run.failure;
+  EXPECT_EQ(run.result["ok"], true) << run.result.dump() << "\n" << run.log;
+  EXPECT_EQ(run.result["status"], 200);
+  EXPECT_EQ(run.log.find(k_token), std::string::npos) << run.log;
+  EXPECT_NE(run.log.find("using A 127.0.0.1"), std::string::npos) << run.log;
+}
+
+// The configuration really is permissive: the openssl CLI, which follows
+// it, completes a handshake that the transport refuses below.
+TEST_F(PermissiveOpensslConf, ConfigurationLetsTheOpensslCliAcceptWeakServers) {
+  for (const auto& [cert, old_tls] : std::vector<std::pair<std::string, bool>>{{"rsa1024", false}, {"good", true}}) {
+    auto api = start_api(cert, old_tls);
+    ASSERT_TRUE(api->ok());
+    SubprocessOptions options;
+    options.timeout = 20s;
+    options.search_path = k_system_path;
+    auto client = run_subprocess({"env", "OPENSSL_CONF=" + TestPki::get().permissive_conf(), "openssl", "s_client",
+                                  "-connect", "127.0.0.1:" + std::to_string(api->port()), "-servername", "api.test",
+                                  "-CAfile", TestPki::get().ca(), "-verify_return_error", "-brief"},
+                                 options);
+    ASSERT_TRUE(client.has_value()) << client.error().message;
+    EXPECT_EQ(client->exit_code, 0) << cert << (old_tls ? " (tls 1.1)" : "") << ": " << client->stderr_text;
+  }
+}
+
+struct Refusal {
+  const char* cert;
+  bool tls_max_1_1;
+  const char* reason;
+};
+
+void PrintTo(const Refusal& refusal, std::ostream* out) { *out << refusal.cert << (refusal.tls_max_1_1 ? " tls 1.1" : ""); }
+
+class PermissiveOpensslConfRefusal : public PermissiveOpensslConf, public ::testing::WithParamInterface<Refusal> {};
+
+TEST_P(PermissiveOpensslConfRefusal, StillRefusedWithNoRequestSent) {
+  const Refusal& refusal = GetParam();
+  auto api = start_api(refusal.cert, refusal.tls_max_1_1);
+  ASSERT_TRUE(api->ok());
+  const ProbeRun run = probe(api->port());
+  ASSERT_TRUE(run.failure.empty()) << run.failure;
+  EXPECT_EQ(run.result["ok"], false) << refusal.cert << " accepted under a permissive OPENSSL_CONF";
+  const std::string message = run.result.value("message", "");
+  EXPECT_NE(message.find(refusal.reason), std::string::npos) << message;
+  EXPECT_EQ(message.find(k_token), std::string::npos);
+  EXPECT_EQ(run.log.find(k_token), std::string::npos) << run.log;
+  ASSERT_TRUE(api->wait_for_records("tls_error", 1)) << "the client never reached the server";
+  EXPECT_TRUE(api->records("request").empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Certificates, PermissiveOpensslConfRefusal,
+    ::testing::Values(Refusal{"self_signed", false, "self-signed certificate"},
+                      Refusal{"unknown_ca", false, "unable to get local issuer certificate"},
+                      Refusal{"wrong_host", false, "hostname mismatch"},
+                      Refusal{"expired", false, "certificate has expired"},
+                      Refusal{"not_yet_valid", false, "certificate is not yet valid"},
+                      Refusal{"cn_only", false, "hostname mismatch"},
+                      Refusal{"non_ca_chain", false, "invalid CA certificate"},
+                      Refusal{"rsa1024", false, "key too weak"},
+                      Refusal{"good", true, "protocol version"}),
+    [](const ::testing::TestParamInfo<Refusal>& param_info) {
+      return std::string(param_info.param.cert) + (param_info.param.tls_max_1_1 ? "_tls_1_1_only" : "");
+    });
+
+// --- DNS through resolv.conf, in a network namespace -----------------------
+
+// A network namespace with its own resolv.conf and hosts, a dnsmasq on its
+// loopback (the only name server of that resolv.conf), removed at the end.
+class Namespace {
+ public:
+  Namespace(const fs::path& scratch, const std::vector<std::string>& host_records) {
+    m_name = "fivenines-" + std::to_string(::getpid()) + "-" + std::to_string(s_counter++);
+    m_etc = fs::path("/etc/netns") / m_name;
+    std::error_code error;
+    fs::create_directories(m_etc, error);
+    if (error) {
+      m_problem = "cannot create " + m_etc.string() + ": " + error.message();
+      return;
+    }
+    testing::write_whole_file(m_etc / "resolv.conf", "nameserver 127.0.0.1\n");
+    // Names only /etc/hosts knows: the transport must not find them.
+    testing::write_whole_file(m_etc / "hosts", "127.0.0.1 localhost hosts.test\n::1 localhost hosts.test\n");
+    if (auto run = ip({"netns", "add", m_name}); !run.empty()) {
+      m_problem = "ip netns add: " + run;
+      return;
+    }
+    m_added = true;
+    if (auto run = ip({"-n", m_name, "link", "set", "lo", "up"}); !run.empty()) {
+      m_problem = "ip link set lo up: " + run;
+      return;
+    }
+    std::vector<std::string> argv = exec_prefix();
+    argv.insert(argv.end(), {"dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+                             "--bind-interfaces", "--listen-address=127.0.0.1", "--port=53", "--local=/test/",
+                             "--log-queries", "--pid-file="});
+    for (const auto& record : host_records) argv.push_back("--host-record=" + record);
+    m_dnsmasq = std::make_unique<testing::BackgroundProcess>(argv, scratch / "dnsmasq.out", scratch / "dnsmasq.err");
+    if (!m_dnsmasq->wait_for_output("started", 10s)) {
+      m_problem = "dnsmasq did not start: " + m_dnsmasq->stderr_text();
+    }
+  }
+  Namespace(const Namespace&) = delete;
+  Namespace& operator=(const Namespace&) = delete;
+  ~Namespace() {
+    m_dnsmasq.reset();
+    if (m_added) (void)ip({"netns", "del", m_name});
+    std::error_code ignored;
+    fs::remove_all(m_etc, ignored);
+  }
+
+  [[nodiscard]] const std::string& problem() const { return m_problem; }
+  [[nodiscard]] std::vector<std::string> exec_prefix() const { return {"ip", "netns", "exec", m_name}; }
+  [[nodiscard]] std::string dns_log() const { return m_dnsmasq ? m_dnsmasq->stderr_text() : std::string(); }
+
+  // Empty when `ip` ran and succeeded, else its error.
+  static std::string ip(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"ip"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    SubprocessOptions options;
+    options.timeout = 10s;
+    options.search_path = k_system_path;
+    auto run = run_subprocess(argv, options);
+    if (!run) return run.error().message;
+    if (!run->succeeded()) return std::string(first_line(run->stderr_text)) + " (exit " + std::to_string(run->exit_code) + ")";
+    return {};
+  }
+
+ private:
+  static inline int s_counter = 0;  // test-only: unique namespace names within this process
+  std::string m_name;
+  fs::path m_etc;
+  bool m_added = false;
+  std::string m_problem;
+  std::unique_ptr<testing::BackgroundProcess> m_dnsmasq;
+};
+
+class ResolvConfInNamespace : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (const std::string missing = testing::missing_server_tools(); !missing.empty()) GTEST_SKIP() << missing;
+    if (!TestPki::get().ok()) GTEST_SKIP() << "no test pki: " << TestPki::get().error();
+    if (!find_in_path("ip", k_system_path)) GTEST_SKIP() << "ip not found (Debian package iproute2)";
+    if (!find_in_path("dnsmasq", k_system_path)) GTEST_SKIP() << "dnsmasq not found (Debian package dnsmasq-base)";
+    if (::geteuid() != 0) GTEST_SKIP() << "network namespaces need root (ip netns add); run the suite as root";
+    m_namespace = std::make_unique<Namespace>(
+        m_dir.path(), std::vector<std::string>{"a.test,127.0.0.1,::1", "v6only.test,::1"});
+    if (m_namespace->problem().find("ip netns add") == 0) {
+      GTEST_SKIP() << "network namespaces not permitted here: " << m_namespace->problem();
+    }
+    ASSERT_EQ(m_namespace->problem(), "");
+  }
+
+  std::unique_ptr<ApiServer> start_api(const std::string& bind) {
+    ApiServerOptions options;
+    options.cert = "good";
+    options.bind = bind;
+    options.prefix = m_namespace->exec_prefix();
+    auto server = std::make_unique<ApiServer>(options, m_dir.path(), "api");
+    EXPECT_TRUE(server->ok()) << server->error();
+    return server;
+  }
+
+  ProbeRun probe(const std::string& api_url) {
+    // No --dns: the transport uses the namespace's resolv.conf.
+    return run_probe_child(m_namespace->exec_prefix(), {"SSL_CERT_FILE=" + TestPki::get().ca()}, {"--url", api_url});
+  }
+
+  ScratchDir m_dir;
+  std::unique_ptr<Namespace> m_namespace;
+};
+
+TEST_F(ResolvConfInNamespace, UsesTheARecordWhenPresent) {
+  auto api = start_api("127.0.0.1");
+  ASSERT_TRUE(api->ok());
+  const ProbeRun run = probe("a.test:" + std::to_string(api->port()));
+  ASSERT_TRUE(run.failure.empty()) << run.failure;
+  ASSERT_EQ(run.result["ok"], true) << run.result.dump() << "\n" << run.log;
+  EXPECT_NE(run.log.find("using A 127.0.0.1"), std::string::npos) << run.log;
+  const auto requests = api->records("request");
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0]["peer"], "127.0.0.1");
+  EXPECT_EQ(header_value(requests[0], "Host"), "a.test");
+  const std::string dns = m_namespace->dns_log();
+  EXPECT_NE(dns.find("query[A] a.test from 127.0.0.1"), std::string::npos) << dns;
+  EXPECT_EQ(dns.find("query[AAAA] a.test"), std::string::npos) << "AAAA asked although A worked: " << dns;
+}
+
+TEST_F(ResolvConfInNamespace, FallsBackToAaaaForAnApiReachableOnlyOverIpv6) {
+  auto api = start_api("::1");
+  ASSERT_TRUE(api->ok());
+  const ProbeRun run = probe("v6only.test:" + std::to_string(api->port()));
+  ASSERT_TRUE(run.failure.empty()) << run.failure;
+  ASSERT_EQ(run.result["ok"], true) << run.result.dump() << "\n" << run.log;
+  EXPECT_NE(run.log.find("using AAAA ::1"), std::string::npos) << run.log;
+  const auto requests = api->records("request");
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0]["peer"], "::1");
+  const std::string dns = m_namespace->dns_log();
+  const auto a_query = dns.find("query[A] v6only.test");
+  const auto aaaa_query = dns.find("query[AAAA] v6only.test");
+  ASSERT_NE(a_query, std::string::npos) << dns;
+  ASSERT_NE(aaaa_query, std::string::npos) << dns;
+  EXPECT_LT(a_query, aaaa_query) << "A must be asked first";
+}
+
+TEST_F(ResolvConfInNamespace, EtcHostsIsNotUsed) {
+  auto api = start_api("127.0.0.1");
+  ASSERT_TRUE(api->ok());
+  // The system resolver of the namespace does see the hosts entry...
+  SubprocessOptions options;
+  options.search_path = k_system_path;
+  std::vector<std::string> getent = m_namespace->exec_prefix();
+  getent.insert(getent.end(), {"getent", "hosts", "hosts.test"});
+  auto system_lookup = run_subprocess(getent, options);
+  ASSERT_TRUE(system_lookup.has_value());
+  EXPECT_NE(system_lookup->stdout_text.find("hosts.test"), std::string::npos) << system_lookup->stdout_text;
+  // ...the transport does not.
+  const ProbeRun run = probe("hosts.test:" + std::to_string(api->port()));
+  ASSERT_TRUE(run.failure.empty()) << run.failure;
+  EXPECT_EQ(run.result["ok"], false) << "resolved through /etc/hosts";
+  EXPECT_EQ(run.result["message"], "resolve hosts.test (A): no such name; resolve hosts.test (AAAA): no such name");
+  EXPECT_TRUE(api->records().empty());
+}
+
+}  // namespace
+}  // namespace fivenines
+
+// Own main: `--probe` makes this binary the child of the tests above;
+// otherwise it is an ordinary GoogleTest program.
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "--probe") return fivenines::run_probe(argc, argv);
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
