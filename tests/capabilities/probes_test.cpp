@@ -13,6 +13,7 @@
 #include <string>
 
 #include "platform/subprocess.hpp"
+#include "support/unprivileged.hpp"
 
 namespace fivenines {
 namespace {
@@ -48,8 +49,6 @@ std::string read_text(const fs::path& path) {
   buffer << in.rdbuf();
   return buffer.str();
 }
-
-bool running_as_root() { return ::geteuid() == 0; }
 
 // A fake host under a temporary directory: proc/, sys/, bin/ (the PATH) and
 // the socket and directory paths the probes stat.
@@ -92,6 +91,18 @@ class FakeHost {
 
   ProbeOutcome probe(Capability capability) const { return probe_capability(m_env, capability); }
 
+  // The probe as an ordinary user, also under root (support/unprivileged.hpp):
+  // the fake host is handed to that user first. A child that failed shows
+  // as an available outcome with the failure as its reason.
+  ProbeOutcome probe_unprivileged(Capability capability) const {
+    const auto text = testing::run_unprivileged([&] {
+      const ProbeOutcome outcome = probe(capability);
+      return std::string(outcome.available ? "1" : "0") + outcome.reason;
+    });
+    if (!text || text->empty()) return {true, "no outcome from the unprivileged child"};
+    return {text->front() == '1', text->substr(1)};
+  }
+
  private:
   TempDir m_dir;
   ProbeEnvironment m_env;
@@ -132,11 +143,12 @@ TEST(CoreProbes, FalseWithPathWhenMissing) {
 }
 
 TEST(CoreProbes, FalseWhenNotReadable) {
-  if (running_as_root()) GTEST_SKIP() << "root reads any file";
   FakeHost host;
   host.core_proc_files();
+  testing::give_to_unprivileged_user(host.root());
   fs::permissions(host.proc() / "diskstats", fs::perms::none);
-  expect_unavailable(host.probe(Capability::io), (host.proc() / "diskstats").string() + ": permission denied");
+  expect_unavailable(host.probe_unprivileged(Capability::io),
+                     (host.proc() / "diskstats").string() + ": permission denied");
 }
 
 TEST(HwmonProbe, FalseWhenHwmonIsMissing) {
@@ -382,11 +394,11 @@ TEST(DockerProbe, TrueWhenReadableAndWritable) {
 }
 
 TEST(DockerProbe, FalseWhenNotWritable) {
-  if (running_as_root()) GTEST_SKIP() << "root may write any file";
   FakeHost host;
   write_file(host.env().docker_socket, "");
+  testing::give_to_unprivileged_user(host.root());
   fs::permissions(host.env().docker_socket, fs::perms::owner_read);
-  expect_unavailable(host.probe(Capability::docker),
+  expect_unavailable(host.probe_unprivileged(Capability::docker),
                      host.env().docker_socket + ": permission denied (needs read and write access)");
 }
 

@@ -25,6 +25,13 @@ TEST(LoadavgParser, RejectsGarbageAndNegatives) {
   EXPECT_FALSE(parse_loadavg("0.1\n0.2 0.3"));
 }
 
+// Found by fuzz/load_average_fuzz: "-0" parsed as -0.0 and was sent as the
+// load "-0.0".
+TEST(LoadavgParser, RejectsNegativeZero) {
+  EXPECT_FALSE(parse_loadavg("-0 488888888811757081114391813056 5200."));
+  EXPECT_FALSE(parse_loadavg("0.26 -0.0 0.17 1/123 4567\n"));
+}
+
 class LoadAverageFixture : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(LoadAverageFixture, MatchesExpected) {

@@ -11,6 +11,7 @@
 
 #include "procfs/processes.hpp"
 #include "support/collector_fixture_test.hpp"
+#include "support/unprivileged.hpp"
 
 namespace fivenines {
 namespace {
@@ -327,21 +328,31 @@ TEST(ProcessesCpuPercent, ZeroWhenTheClockDidNotMove) {
 }
 
 TEST(ProcessesCollector, UnreadableStatusGivesANullUsername) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads files whatever their mode";
   TempProc tree;
   tree.set_process(40, 100, 0, 5);
+  // Root reads files whatever their mode: the collection runs as an
+  // ordinary user (support/unprivileged.hpp), its entry sent back as JSON.
+  testing::give_to_unprivileged_user(tree.root());
   std::filesystem::permissions(tree.root() + "/40/status", std::filesystem::perms::none);
-  HostPaths paths;
-  paths.proc = tree.root();
-  RemoteConfig config;
-  std::atomic<bool> stopping{false};
-  PayloadSink sink;
-  make_processes_collector()->collect(CollectContext{paths, config, Clock::now() + 10s, stopping}, sink);
-  const auto processes = nlohmann::ordered_json::parse(sink.find("processes")->json);
+  const auto result = testing::run_unprivileged([&] {
+    HostPaths paths;
+    paths.proc = tree.root();
+    RemoteConfig config;
+    std::atomic<bool> stopping{false};
+    PayloadSink sink;
+    make_processes_collector()->collect(CollectContext{paths, config, Clock::now() + 10s, stopping}, sink);
+    const PayloadEntry* entry = sink.find("processes");
+    if (entry == nullptr) return std::string("{}");
+    return nlohmann::json{{"json", entry->json}, {"errors", entry->errors}}.dump();
+  });
+  ASSERT_TRUE(result);
+  const auto entry = nlohmann::json::parse(*result);
+  ASSERT_TRUE(entry.contains("json")) << "no processes entry";
+  const auto processes = nlohmann::ordered_json::parse(entry["json"].get<std::string>());
   ASSERT_EQ(processes.size(), 1u);
   EXPECT_TRUE(processes[0]["username"].is_null());
   EXPECT_EQ(processes[0]["name"], "p40");
-  EXPECT_TRUE(sink.find("processes")->errors.empty());
+  EXPECT_TRUE(entry["errors"].empty());
 }
 
 TEST(ProcessesCollector, StopsAtTheDeadline) {
