@@ -40,7 +40,13 @@ std::string usage_text() {
          "                    on stdout, one line per dropped or altered item on stderr\n"
          "\n"
          "environment: CONFIG_DIR (default /etc/fivenines_agent), API_URL, DRY_RUN=true, LOG_LEVEL\n"
-         "(debug, info, warn, error), PROC_ROOT, SYS_ROOT; CONFIG_DIR/.env is read too.\n";
+         "(debug, info, warn, error), PROC_ROOT, SYS_ROOT; CONFIG_DIR/.env is read too.\n"
+         "  TOKEN_ROTATION    when a token in an api answer may replace TOKEN: enrollment (default:\n"
+         "                    only the installer's token is ever replaced, once), bound (only with a\n"
+         "                    token_binding HMAC keyed by the current token), always\n"
+         "  USER_CONTEXT      minimal (default: user_context in get_config requests only, group\n"
+         "                    names reduced to flags, no paths) or full (every payload, as the\n"
+         "                    reference agent)\n";
 }
 
 Result<CommandLine> parse_command_line(std::span<const char* const> args) {
@@ -129,6 +135,19 @@ Result<Settings> resolve_settings(const CommandLine& command_line, Environment& 
       settings.log_level = LogLevel::info;
     }
   }
+
+  const auto rotation = parse_token_rotation(env.get("TOKEN_ROTATION"));
+  if (rotation.warning) {
+    // The parser's text ends with its fallback ("; using enrollment"): this
+    // setting refuses to fall back (see settings.hpp).
+    std::string message = *rotation.warning;
+    if (const auto cut = message.rfind("; using "); cut != std::string::npos) message.resize(cut);
+    return make_error(ErrorKind::invalid_config, message);
+  }
+  settings.token_rotation = rotation.rotation;
+  const auto user_context = parse_user_context_form(env.get("USER_CONTEXT"));
+  if (user_context.warning) settings.warnings.push_back(*user_context.warning);
+  settings.user_context_form = user_context.form;
 
   if (command_line.proc_root) {
     settings.paths.proc = *command_line.proc_root;

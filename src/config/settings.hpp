@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "identity/token_policy.hpp"
+#include "identity/user_context.hpp"
 #include "platform/host_paths.hpp"
 #include "util/log.hpp"
 #include "util/result.hpp"
@@ -58,6 +60,15 @@ struct Settings {
   std::string config_dir = k_default_config_dir;
   std::string api_url = k_default_api_url;
   LogLevel log_level = LogLevel::info;
+  // TOKEN_ROTATION (identity/token_policy.hpp). An unknown value is fatal
+  // (exit 2), not a warning: the setting exists to restrict who may replace
+  // the token, and a typo ("bund") falling back to a default could accept a
+  // token the operator meant to refuse (enrollment takes an unbound first
+  // token that bound would refuse).
+  TokenRotation token_rotation = TokenRotation::enrollment;
+  // USER_CONTEXT (identity/user_context.hpp). An unknown value is a warning
+  // and gives minimal: the fallback sends less, never more.
+  UserContextForm user_context_form = UserContextForm::minimal;
   std::vector<std::string> warnings;  // to log once the logger is set up
 };
 

@@ -60,6 +60,8 @@ TEST_F(SettingsTest, DefaultsWithoutEnvironment) {
   EXPECT_EQ(settings->api_url, "api.fivenines.io");
   EXPECT_EQ(settings->log_level, LogLevel::info);
   EXPECT_EQ(settings->paths.proc, "/proc");
+  EXPECT_EQ(settings->token_rotation, TokenRotation::enrollment);
+  EXPECT_EQ(settings->user_context_form, UserContextForm::minimal);
   EXPECT_TRUE(settings->warnings.empty());
 }
 
@@ -106,6 +108,66 @@ TEST_F(SettingsTest, RootsMustBeDirectories) {
   ASSERT_TRUE(from_env);
   EXPECT_EQ(from_env->paths.sys, m_dir);
   EXPECT_EQ(from_env->paths.proc, m_dir);
+}
+
+TEST_F(SettingsTest, TokenRotationAndUserContextFromTheEnvironment) {
+  auto env = fake_env({{"CONFIG_DIR", m_dir}, {"TOKEN_ROTATION", "Bound"}, {"USER_CONTEXT", " full "}});
+  const auto settings = resolve_settings(CommandLine{}, env);
+  ASSERT_TRUE(settings);
+  EXPECT_EQ(settings->token_rotation, TokenRotation::bound);
+  EXPECT_EQ(settings->user_context_form, UserContextForm::full);
+  EXPECT_TRUE(settings->warnings.empty());
+
+  auto env2 = fake_env({{"CONFIG_DIR", m_dir}, {"TOKEN_ROTATION", "always"}, {"USER_CONTEXT", "minimal"}});
+  const auto always = resolve_settings(CommandLine{}, env2);
+  ASSERT_TRUE(always);
+  EXPECT_EQ(always->token_rotation, TokenRotation::always);
+  EXPECT_EQ(always->user_context_form, UserContextForm::minimal);
+}
+
+TEST_F(SettingsTest, TokenRotationAndUserContextFromDotenvUnlessTheEnvironmentSetsThem) {
+  write_dotenv("TOKEN_ROTATION=always\nUSER_CONTEXT=full\n");
+  auto env = fake_env({{"CONFIG_DIR", m_dir}});
+  const auto from_dotenv = resolve_settings(CommandLine{}, env);
+  ASSERT_TRUE(from_dotenv);
+  EXPECT_EQ(from_dotenv->token_rotation, TokenRotation::always);
+  EXPECT_EQ(from_dotenv->user_context_form, UserContextForm::full);
+
+  auto env2 = fake_env({{"CONFIG_DIR", m_dir}, {"TOKEN_ROTATION", "bound"}, {"USER_CONTEXT", "minimal"}});
+  const auto overridden = resolve_settings(CommandLine{}, env2);
+  ASSERT_TRUE(overridden);
+  EXPECT_EQ(overridden->token_rotation, TokenRotation::bound);
+  EXPECT_EQ(overridden->user_context_form, UserContextForm::minimal);
+}
+
+TEST_F(SettingsTest, UnknownTokenRotationIsFatalWithOneLineNamingTheValue) {
+  auto env = fake_env({{"CONFIG_DIR", m_dir}, {"TOKEN_ROTATION", "bund"}});
+  const auto settings = resolve_settings(CommandLine{}, env);
+  ASSERT_FALSE(settings);
+  EXPECT_EQ(settings.error().kind, ErrorKind::invalid_config);
+  EXPECT_EQ(settings.error().message, "TOKEN_ROTATION: unknown value 'bund' (expected enrollment, bound or always)");
+
+  write_dotenv("TOKEN_ROTATION=sometimes\n");
+  auto env2 = fake_env({{"CONFIG_DIR", m_dir}});
+  const auto from_dotenv = resolve_settings(CommandLine{}, env2);
+  ASSERT_FALSE(from_dotenv);
+  EXPECT_NE(from_dotenv.error().message.find("'sometimes'"), std::string::npos) << from_dotenv.error().message;
+}
+
+TEST_F(SettingsTest, UnknownUserContextWarnsAndSendsTheMinimalForm) {
+  auto env = fake_env({{"CONFIG_DIR", m_dir}, {"USER_CONTEXT", "everything"}});
+  const auto settings = resolve_settings(CommandLine{}, env);
+  ASSERT_TRUE(settings);
+  EXPECT_EQ(settings->user_context_form, UserContextForm::minimal);
+  ASSERT_EQ(settings->warnings.size(), 1u);
+  EXPECT_EQ(settings->warnings[0], "USER_CONTEXT: unknown value 'everything' (expected minimal or full); using minimal");
+}
+
+TEST(UsageText, NamesTokenRotationAndUserContextWithTheirValues) {
+  const std::string text = usage_text();
+  for (const char* word : {"TOKEN_ROTATION", "enrollment", "bound", "always", "USER_CONTEXT", "minimal", "full"}) {
+    EXPECT_NE(text.find(word), std::string::npos) << word;
+  }
 }
 
 TEST_F(SettingsTest, ConfigFileNeedsDryRun) {
