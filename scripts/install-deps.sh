@@ -14,6 +14,7 @@ packages=(
   iproute2 dnsmasq-base                       # DNS tests: a network namespace (ip netns) with dnsmasq as its resolver
   libgtest-dev libgmock-dev                   # tests
   procps                                      # ps/pgrep used by the benchmark
+  libpq-dev postgresql                        # postgresql client (libpq); a real server on loopback for its tests
 )
 
 missing=()

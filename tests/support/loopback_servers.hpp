@@ -4,16 +4,22 @@
 //                   which prints its port as its first stdout line;
 //   CanaryListener  a TCP (any loopback address) or unix-socket listener in
 //                   this process that only counts the connections it gets:
-//                   a test asserts it got none.
+//                   a test asserts it got none;
+//   PostgresServer  a real PostgreSQL server (Debian's postgresql package)
+//                   initialised in a temporary directory and run as
+//                   'nobody' on 127.0.0.1 and ::1.
 // Test-only: the agent's own spawning goes through platform/subprocess.
 #pragma once
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -23,6 +29,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -239,6 +246,185 @@ class CanaryListener {
   std::string m_unix_path;
   std::unique_ptr<State> m_state;
   std::thread m_thread;
+};
+
+// The bin directory of the newest PostgreSQL server Debian installed
+// (/usr/lib/postgresql/<major>/bin with initdb and postgres); "" if none.
+inline std::string postgres_bin_dir() {
+  std::string best;
+  int best_major = -1;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/usr/lib/postgresql", error)) {
+    const auto bin = entry.path() / "bin";
+    if (::access((bin / "initdb").c_str(), X_OK) != 0 || ::access((bin / "postgres").c_str(), X_OK) != 0) continue;
+    int major = 0;
+    try {
+      major = std::stoi(entry.path().filename().string());
+    } catch (...) {
+      continue;
+    }
+    if (major > best_major) {
+      best_major = major;
+      best = bin.string();
+    }
+  }
+  return best;
+}
+
+class PostgresServer {
+ public:
+  // initdb (user "postgres" with `password`, scram-sha-256 for every
+  // connection), then postgres listening on 127.0.0.1 and ::1 on a free
+  // port, both as 'nobody' when the test runs as root. port() is 0 when it
+  // did not start; error() says why (and holds the server log's tail).
+  explicit PostgresServer(const std::string& password) {
+    const std::string bin = postgres_bin_dir();
+    if (bin.empty()) {
+      m_error = "postgresql server binaries not found under /usr/lib/postgresql (Debian package postgresql)";
+      return;
+    }
+    std::string pattern = "/tmp/fivenines-pg-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      m_error = "mkdtemp failed";
+      return;
+    }
+    m_dir = pattern;
+    std::ofstream(m_dir / "pw") << password << "\n";
+    if (::geteuid() == 0) {
+      if (::chown(m_dir.c_str(), 65534, 65534) != 0 || ::chown((m_dir / "pw").c_str(), 65534, 65534) != 0) {
+        m_error = "chown to nobody failed";
+        return;
+      }
+    }
+    const std::string data = (m_dir / "data").string();
+    const int initdb = run_and_wait({bin + "/initdb", "-D", data, "-U", "postgres", "-A", "scram-sha-256",
+                                     "--pwfile=" + (m_dir / "pw").string(), "-E", "UTF8", "--no-sync",
+                                     "--no-instructions"},
+                                    (m_dir / "initdb.log").string(), std::chrono::seconds(90));
+    if (initdb != 0) {
+      m_error = "initdb failed (" + std::to_string(initdb) + "): " + tail(m_dir / "initdb.log");
+      return;
+    }
+    m_port = free_port();
+    m_pid = spawn({bin + "/postgres", "-D", data, "-p", std::to_string(m_port), "-c", "listen_addresses=127.0.0.1,::1",
+                   "-c", "unix_socket_directories=" + m_dir.string(), "-c", "fsync=off", "-c", "ssl=off", "-c",
+                   "shared_buffers=16MB", "-c", "max_connections=20", "-c", "log_connections=on"},
+                  (m_dir / "postgres.log").string());
+    const std::string port_text = std::to_string(m_port);
+    const char* keys[] = {"hostaddr", "port", "dbname", "user", "connect_timeout", nullptr};
+    const char* values[] = {"127.0.0.1", port_text.c_str(), "postgres", "postgres", "2", nullptr};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    // PQPING_OK and PQPING_REJECT both mean the postmaster answers; only
+    // "accepting connections" counts as up.
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (m_pid > 0 && ::waitpid(m_pid, nullptr, WNOHANG) == m_pid) {
+        m_pid = -1;
+        break;
+      }
+      if (PQpingParams(keys, values, 0) == PQPING_OK) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    m_error = "postgres did not start: " + tail(m_dir / "postgres.log");
+    m_port = 0;
+  }
+  PostgresServer(const PostgresServer&) = delete;
+  PostgresServer& operator=(const PostgresServer&) = delete;
+  ~PostgresServer() {
+    if (m_pid > 0) {
+      ::kill(m_pid, SIGINT);  // fast shutdown
+      for (int i = 0; i < 200; ++i) {
+        if (::waitpid(m_pid, nullptr, WNOHANG) == m_pid) {
+          m_pid = -1;
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      if (m_pid > 0) {
+        ::kill(m_pid, SIGKILL);
+        ::waitpid(m_pid, nullptr, 0);
+      }
+    }
+    if (!m_dir.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(m_dir, ignored);
+    }
+  }
+
+  [[nodiscard]] int port() const { return m_port; }
+  [[nodiscard]] const std::string& error() const { return m_error; }
+  // The server's log so far (connections are logged).
+  [[nodiscard]] std::string log() const {
+    std::ifstream in(m_dir / "postgres.log", std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+
+ private:
+  static std::string tail(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.size() > 2000 ? text.substr(text.size() - 2000) : text;
+  }
+
+  static int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    socklen_t length = sizeof sa;
+    int port = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &length) == 0) {
+      port = ntohs(sa.sin_port);
+    }
+    ::close(fd);
+    return port;
+  }
+
+  // fork + exec `words` as nobody (when root), stdout and stderr to `log`,
+  // killed if this process dies. Only async-signal-safe calls in the child.
+  static pid_t spawn(std::vector<std::string> words, const std::string& log) {
+    std::vector<char*> argv;
+    for (auto& word : words) argv.push_back(word.data());
+    argv.push_back(nullptr);
+    const bool root = ::geteuid() == 0;
+    const pid_t pid = ::fork();
+    if (pid != 0) return pid;
+    if (root && (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
+                 ::setresuid(65534, 65534, 65534) != 0)) {
+      ::_exit(126);
+    }
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // after setresuid, which clears it
+    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    const int in = ::open("/dev/null", O_RDONLY);
+    if (out < 0 || in < 0) ::_exit(126);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    if (::chdir("/tmp") != 0) ::_exit(126);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+
+  static int run_and_wait(std::vector<std::string> words, const std::string& log, std::chrono::seconds limit) {
+    const pid_t pid = spawn(std::move(words), log);
+    if (pid < 0) return -1;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (::waitpid(pid, &status, WNOHANG) != pid) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        return -2;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  std::filesystem::path m_dir;
+  pid_t m_pid = -1;
+  int m_port = 0;
+  std::string m_error;
 };
 
 }  // namespace fivenines::testing
