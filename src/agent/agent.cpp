@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "agent/credentials.hpp"
 #include "agent/host_setup.hpp"
 #include "agent/static_fields.hpp"
 #include "capabilities/probes.hpp"
@@ -92,25 +93,29 @@ void Agent::reconfigure_collectors() {
 }
 
 int Agent::run() {
-  auto token = read_token_file(m_settings.config_dir);
+  auto token = load_credentials(m_settings.config_dir);
   if (!token) {
     log_error(token.error().message);
     return 2;
   }
-  m_tokens = std::make_unique<TokenStore>(m_settings.config_dir, std::move(*token));
+  // Loads the enrollment state (TOKEN_STATE) for this token; every token an
+  // answer carries goes through its rotation policy.
+  m_tokens = std::make_unique<TokenStore>(m_settings.config_dir, std::move(*token), m_settings.token_rotation);
   if (m_deps.make_transport) m_transport = m_deps.make_transport();
   if (!m_transport) {
     log_error("no transport to the api " + m_settings.api_url + ": cannot run");
     return 2;
   }
   log_info(std::string("fivenines-agent ") + FIVENINES_VERSION + " starting: api " + m_settings.api_url +
-           ", config dir " + m_settings.config_dir);
+           ", config dir " + m_settings.config_dir + ", TOKEN_ROTATION " +
+           std::string(token_rotation_name(m_settings.token_rotation)) + ", USER_CONTEXT " +
+           (m_settings.user_context_form == UserContextForm::full ? "full" : "minimal"));
 
   m_env_deny = child_env_deny_list();
   const HostIdentity host = read_host_identity(m_settings, MachineIdMode::create_if_missing);
   m_capabilities = probe_now();
   print_capabilities_banner(m_capabilities);
-  m_fields = make_static_fields(host, m_capabilities, enabled_config_keys(m_config));
+  m_fields = make_static_fields(host, m_capabilities, enabled_config_keys(m_config), m_settings.user_context_form);
 
   m_sender = std::make_unique<ApiSender>(*m_transport, *m_tokens, m_stop,
                                          [this](ConfigReadResult fresh) { on_answer_config(std::move(fresh)); });

@@ -69,7 +69,10 @@ int run_dry_run(const Settings& settings) {
   // A dry run writes nothing: an existing valid MACHINE_ID is reused, else null.
   const HostIdentity host = read_host_identity(settings, MachineIdMode::read_only);
   const auto enabled_keys = enabled_config_keys(*config);
-  const StaticFields fields = make_static_fields(host, capabilities, enabled_keys);
+  // The dry run prints the reference payload (§2.4), user_context in full,
+  // whatever USER_CONTEXT says: it sends nothing, and its output is what
+  // operators and the golden test compare with the reference agent.
+  const StaticFields fields = make_static_fields(host, capabilities, enabled_keys, UserContextForm::full);
 
   CollectorSet collectors;
   collectors.configure(*config, [&](std::string_view key) { return is_gated_off(capabilities, key); });

@@ -6,7 +6,9 @@ namespace fivenines {
 
 namespace {
 
-void write_static_fields(JsonWriter& out, const StaticFields& fields) {
+enum class UserContextField { include, omit };
+
+void write_static_fields(JsonWriter& out, const StaticFields& fields, UserContextField user_context) {
   out.key("version");
   out.raw(fields.version);
   out.key("uname");
@@ -19,8 +21,10 @@ void write_static_fields(JsonWriter& out, const StaticFields& fields) {
   out.raw(fields.capability_reasons);
   out.key("pending_capabilities");
   out.raw(fields.pending_capabilities);
-  out.key("user_context");
-  out.raw(fields.user_context);
+  if (user_context == UserContextField::include) {
+    out.key("user_context");
+    out.raw(fields.user_context);
+  }
   out.key("machine_id");
   out.raw(fields.machine_id);
 }
@@ -32,7 +36,7 @@ std::string build_config_request(const StaticFields& fields) {
   out.begin_object();
   out.key("get_config");
   out.boolean(true);
-  write_static_fields(out, fields);
+  write_static_fields(out, fields, UserContextField::include);
   out.end_object();
   return out.take();
 }
@@ -44,7 +48,8 @@ std::string build_metric_payload(const StaticFields& fields, double ts, const Pa
   JsonWriter out;
   out.reserve(size_hint);
   out.begin_object();
-  write_static_fields(out, fields);
+  write_static_fields(out, fields,
+                      fields.user_context_in_metrics ? UserContextField::include : UserContextField::omit);
   out.key("ts");
   out.number(ts);
   for (const auto& entry : sink.entries()) {

@@ -21,13 +21,16 @@ struct StaticFields {
   std::string pending_capabilities;
   std::string user_context;
   std::string machine_id;
+  // USER_CONTEXT=minimal keeps user_context to get_config requests; metric
+  // payloads then leave the key out altogether.
+  bool user_context_in_metrics = true;
 };
 
-// {"get_config": true, <static fields>} (§3.2).
+// {"get_config": true, <static fields>} (§3.2); user_context always.
 [[nodiscard]] std::string build_config_request(const StaticFields& fields);
 
-// <static fields>, "ts", the sink's keys in order, "_telemetry",
-// "running_time" (§3.3). `ts` is Unix seconds at tick start.
+// <static fields> (user_context only when fields.user_context_in_metrics),
+// "ts", the sink's keys in order, "_telemetry", "running_time" (§3.3). `ts` is Unix seconds at tick start.
 // `outbox_dropped` > 0 (payloads the full outbox dropped since the last
 // payload was built) adds a last `_telemetry` entry, our extension:
 //   "outbox": {"duration_ms": 0.0, "errors": ["N earlier payload(s) dropped:

@@ -5,11 +5,18 @@
 #include "agent/agent.hpp"
 #include "agent/signals.hpp"
 #include "agent/transport_factory.hpp"
+#include "identity/local_security.hpp"
 #include "util/log.hpp"
 
 namespace fivenines {
 
 int run_agent(const Settings& settings) {
+  // Before the token is read: another process of the same user must not
+  // ptrace this one or read its memory through /proc (issue 5).
+  if (auto status = make_process_non_dumpable(); !status) {
+    log_error(status.error().message + ": refusing to hold the token in a dumpable process");
+    return 2;
+  }
   // First, before any thread exists: every later thread inherits the mask.
   SignalWatcher signals;
   // A peer that closes a socket (or a closed stderr) must not kill us;

@@ -3,7 +3,7 @@
 namespace fivenines {
 
 StaticFields make_static_fields(const HostIdentity& host, const CapabilitySet& capabilities,
-                                const std::vector<std::string>& enabled_keys) {
+                                const std::vector<std::string>& enabled_keys, UserContextForm user_context_form) {
   StaticFields fields;
   {
     JsonWriter out;
@@ -30,8 +30,9 @@ StaticFields make_static_fields(const HostIdentity& host, const CapabilitySet& c
   }
   {
     JsonWriter out;
-    write_user_context(out, host.user);
+    write_user_context(out, host.user, user_context_form);
     fields.user_context = out.take();
+    fields.user_context_in_metrics = user_context_rides(user_context_form, RequestKind::metrics);
   }
   {
     JsonWriter out;

@@ -21,8 +21,11 @@ struct HostIdentity {
 };
 
 // `enabled_keys`: truthy config keys in registry order (for pending).
+// `user_context_form`: USER_CONTEXT; it decides the shape of user_context
+// and whether metric payloads carry it (user_context_rides).
 [[nodiscard]] StaticFields make_static_fields(const HostIdentity& host, const CapabilitySet& capabilities,
-                                              const std::vector<std::string>& enabled_keys);
+                                              const std::vector<std::string>& enabled_keys,
+                                              UserContextForm user_context_form);
 
 void refresh_capability_fields(StaticFields& fields, const CapabilitySet& capabilities,
                                const std::vector<std::string>& enabled_keys);

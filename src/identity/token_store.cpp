@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "identity/atomic_file.hpp"
 #include "platform/file_read.hpp"
 #include "util/log.hpp"
 #include "util/text.hpp"
@@ -17,8 +17,6 @@
 namespace fivenines {
 
 namespace {
-
-constexpr char k_hex_digits[] = "0123456789abcdef";
 
 std::string token_path(const std::string& config_dir) { return config_dir + "/" + std::string(k_token_file); }
 
@@ -36,43 +34,10 @@ class FdGuard {
   FdGuard(const FdGuard&) = delete;
   FdGuard& operator=(const FdGuard&) = delete;
   [[nodiscard]] int get() const { return m_fd; }
-  // Closes now and reports close()'s own error (it can carry a write error).
-  int close_now() {
-    const int rc = ::close(m_fd);
-    m_fd = -1;
-    return rc;
-  }
 
  private:
   int m_fd;
 };
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-std::optional<std::string> temp_suffix() {
-  std::array<unsigned char, 6> bytes{};
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::getrandom(bytes.data() + done, bytes.size() - done, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::nullopt;
-    done += static_cast<std::size_t>(n);
-  }
-  std::string out;
-  for (const auto byte : bytes) {
-    out += k_hex_digits[byte >> 4];
-    out += k_hex_digits[byte & 0xF];
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -156,32 +121,7 @@ Result<SharedSecret> read_token_file(const std::string& config_dir) {
 }
 
 Status write_token_file(const std::string& config_dir, std::string_view token) {
-  const std::string path = token_path(config_dir);
-  const auto fail = [&](int error_number) { return error_from_errno(error_number, "write " + path); };
-  const auto suffix = temp_suffix();
-  if (!suffix) return Error{ErrorKind::io, "write " + path + ": getrandom failed"};
-  const std::string temp = config_dir + "/." + std::string(k_token_file) + "." + *suffix + ".tmp";
-  // O_EXCL|O_NOFOLLOW: never write through a file or link planted under
-  // that name; the name is random, so a clash is an attack or a bug.
-  FdGuard fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (fd.get() < 0) return fail(errno);
-  const auto fail_and_remove = [&](int error_number) {
-    ::unlink(temp.c_str());
-    return fail(error_number);
-  };
-  // The umask can only take bits away from 0600; set it explicitly anyway
-  // so the result never depends on the umask.
-  if (::fchmod(fd.get(), 0600) != 0) return fail_and_remove(errno);
-  if (!write_all(fd.get(), token)) return fail_and_remove(errno != 0 ? errno : EIO);
-  if (::fsync(fd.get()) != 0) return fail_and_remove(errno);
-  if (fd.close_now() != 0) return fail_and_remove(errno);
-  if (::rename(temp.c_str(), path.c_str()) != 0) return fail_and_remove(errno);
-  // Make the rename itself durable.
-  const FdGuard dir_fd(::open(config_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir_fd.get() < 0) return error_from_errno(errno, "fsync " + config_dir);
-  // EINVAL: this file system cannot sync a directory; the rename stands.
-  if (::fsync(dir_fd.get()) != 0 && errno != EINVAL) return error_from_errno(errno, "fsync " + config_dir);
-  return Ok{};
+  return write_file_atomically(config_dir, k_token_file, token, 0600);
 }
 
 SharedSecret TokenHolder::current() const {
@@ -199,24 +139,35 @@ void TokenHolder::replace(SharedSecret next) {
   // last request that still uses it lets go.
 }
 
-TokenStore::TokenStore(std::string config_dir, SharedSecret initial)
-    : m_config_dir(std::move(config_dir)), m_path(token_path(m_config_dir)), m_holder(std::move(initial)) {}
+TokenStore::TokenStore(std::string config_dir, SharedSecret initial, TokenRotation rotation)
+    : m_config_dir(std::move(config_dir)),
+      m_path(token_path(m_config_dir)),
+      m_holder(std::move(initial)),
+      m_gate(m_config_dir, rotation, m_holder.current() ? m_holder.current()->view() : std::string_view{}) {}
 
-TokenAcceptance TokenStore::accept_token(std::string_view new_token) {
-  if (auto problem = token_problem(new_token)) {
-    log_warn("token in the api answer refused: it " + *problem + " (the current token stays)");
-    return TokenAcceptance::refused;
-  }
+EnrollmentState TokenStore::enrollment_state() const {
   const std::lock_guard lock(m_write_mutex);
+  return m_gate.state();
+}
+
+TokenAcceptance TokenStore::accept_token(std::string_view new_token, std::optional<std::string_view> binding) {
+  const std::lock_guard lock(m_write_mutex);
+  TokenReview review;
   {
     const SharedSecret current = m_holder.current();
-    if (current && current->view() == new_token) {
-      log_debug("token in the api answer is the current one");
-      return TokenAcceptance::unchanged;
-    }
+    review = m_gate.review(current ? current->view() : std::string_view{}, new_token, binding);
   }
-  log_info("a per-host token arrived in the api answer; using it from now on");
+  switch (review.verdict) {
+    case TokenVerdict::no_op:
+      return TokenAcceptance::unchanged;
+    case TokenVerdict::refuse:
+      return TokenAcceptance::refused;  // logged by the gate
+    case TokenVerdict::accept:
+      break;
+  }
+  // §9.3: every later request uses the new token at once.
   m_holder.replace(std::make_shared<const Secret>(new_token));
+  if (review.persistence == TokenPersistence::memory_only) return TokenAcceptance::kept_in_memory_only;
   auto written = write_token_file(m_config_dir, new_token);
   if (!written) {
     log_error(written.error().message + " (the new token is kept in memory only and is lost on restart)");

@@ -12,10 +12,16 @@
 // a shared_ptr, so a request in flight keeps the old token alive until it
 // ends, and the old bytes are wiped then.
 //
-// Writing: a new file in CONFIG_DIR (O_CREAT|O_EXCL|O_NOFOLLOW, 0600 and an
-// explicit fchmod, so neither the umask nor the old file's mode matters),
-// written, fsynced, renamed over TOKEN, the directory fsynced. After a crash
-// TOKEN holds the old token or the whole new one.
+// Writing: write_file_atomically (identity/atomic_file.hpp): a new file in
+// CONFIG_DIR (O_CREAT|O_EXCL|O_NOFOLLOW, 0600 and an explicit fchmod, so
+// neither the umask nor the old file's mode matters), written, fsynced,
+// renamed over TOKEN, the directory fsynced. After a crash TOKEN holds the
+// old token or the whole new one; a stale temp file is removed at the next
+// start (remove_stale_temp_files).
+//
+// Replacing: only through the token rotation policy
+// (identity/token_policy.hpp): TokenStore owns the TokenRotationGate, so
+// there is no path from an answer to TOKEN that skips it.
 //
 // Never log a token: the messages here name the path and the reason only.
 //
@@ -29,6 +35,7 @@
 #include <string>
 #include <string_view>
 
+#include "identity/token_policy.hpp"
 #include "util/result.hpp"
 
 namespace fivenines {
@@ -86,29 +93,38 @@ class TokenHolder {
 
 enum class TokenAcceptance {
   stored,     // switched in memory and written to TOKEN
-  unchanged,  // the same token as now: nothing to do
-  kept_in_memory_only,  // switched, but writing TOKEN failed (logged)
-  refused,    // not a usable token (logged); the current one stays
+  unchanged,  // the same token as now: nothing to do, nothing logged
+  kept_in_memory_only,  // switched, but TOKEN_STATE or TOKEN could not be written (logged)
+  refused,    // malformed, or not allowed by the rotation policy (logged at
+              // warn with its fingerprint); the current one stays, TOKEN untouched
 };
 
-// The token of this process and its file.
+// The token of this process, its file, and the rotation policy that guards
+// both.
 class TokenStore {
  public:
-  TokenStore(std::string config_dir, SharedSecret initial);
+  // Loads the enrollment state for `initial` from CONFIG_DIR/TOKEN_STATE
+  // (logging a warning when that file is unusable).
+  TokenStore(std::string config_dir, SharedSecret initial, TokenRotation rotation);
 
   [[nodiscard]] SharedSecret current() const { return m_holder.current(); }
   [[nodiscard]] const std::string& path() const { return m_path; }
+  [[nodiscard]] EnrollmentState enrollment_state() const;
 
-  // The one hook for a token that arrived in an API answer (§9.3): checks
-  // it, switches the in-memory token at once, then persists it. The token
-  // rotation policy (its own issue) goes here.
-  TokenAcceptance accept_token(std::string_view new_token);
+  // The one hook for a token that arrived in an API answer (§9.3, issue 5):
+  // TokenRotationGate::review() decides (and, on accept, records
+  // TOKEN_STATE first); only then is the in-memory token switched and TOKEN
+  // written. `binding`: the answer's `token_binding` (nullopt when absent,
+  // "" when present but not a string). The old token's bytes are wiped once
+  // the last request using them ends.
+  TokenAcceptance accept_token(std::string_view new_token, std::optional<std::string_view> binding = std::nullopt);
 
  private:
   std::string m_config_dir;
   std::string m_path;
   TokenHolder m_holder;
-  std::mutex m_write_mutex;  // one writer of TOKEN at a time
+  mutable std::mutex m_write_mutex;  // one review + write of TOKEN at a time; guards m_gate
+  TokenRotationGate m_gate;
 };
 
 }  // namespace fivenines

@@ -71,6 +71,9 @@ Result<ApiAnswerContent> read_api_answer(std::string_view body) {
       content.token_not_a_string = true;
     }
   }
+  if (const auto binding_it = root.find("token_binding"); binding_it != root.end()) {
+    content.token_binding = binding_it->is_string() ? binding_it->get<std::string>() : std::string();
+  }
   // The config reader gets the config alone (never the token) in an
   // answer-shaped wrapper, so that a "config" key inside the config object
   // is not mistaken for the answer's.
@@ -165,7 +168,7 @@ SendOutcome ApiSender::send(std::string_view path, std::string_view json_body, c
         log_debug(what + ": delivered (attempt " + std::to_string(attempt) + ")");
         if (content->token_not_a_string) log_warn(what + ": the answer's \"token\" is not a string (ignored)");
         if (content->token) {
-          m_tokens.accept_token(content->token->view());
+          (void)m_tokens.accept_token(content->token->view(), content->token_binding);
           content->token.reset();
         }
         if (m_on_config) m_on_config(std::move(content->config));

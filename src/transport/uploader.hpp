@@ -15,8 +15,10 @@
 // and (through ApiTransport's `stopping`) every request short.
 //
 // A good answer: its config (read by read_config_strict) goes to the
-// caller's ConfigSink, an answer `token` (string) to
-// TokenStore::accept_token. A bad answer leaves the previous config alone.
+// caller's ConfigSink, an answer `token` (string), with its
+// `token_binding`, to TokenStore::accept_token, which applies the token
+// rotation policy (TOKEN_ROTATION) before anything changes. A bad answer
+// leaves the previous config and the token alone.
 //
 // Thread-safety: ApiSender::send() may run on two threads at once (the
 // uploader thread, and the agent loop's synchronous get_config), so the
@@ -63,6 +65,9 @@ struct ApiAnswerContent {
   ConfigReadResult config;
   SharedSecret token;  // null when the answer has none (or not a string)
   bool token_not_a_string = false;
+  // The answer's `token_binding` (TOKEN_ROTATION=bound): nullopt when
+  // absent, "" when present but not a string (refused as malformed).
+  std::optional<std::string> token_binding;
 };
 
 // Reads an answer body. Errors (ErrorKind::parse): "answer is not valid

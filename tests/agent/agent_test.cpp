@@ -153,6 +153,11 @@ TEST(Agent, BootstrapAsksForTheConfigThenCollectsEveryInterval) {
                                             "capability_reasons", "pending_capabilities", "user_context",
                                             "machine_id"}));
   EXPECT_EQ(request["get_config"], true);
+  // The minimal form: flags instead of group names, no paths.
+  EXPECT_TRUE(request["user_context"].contains("in_sudo_group"));
+  EXPECT_FALSE(request["user_context"].contains("groups"));
+  EXPECT_FALSE(request["user_context"].contains("config_dir"));
+  EXPECT_FALSE(request["user_context"].contains("home_dir"));
   // MACHINE_ID was created and is what the payloads carry.
   ASSERT_TRUE(request["machine_id"].is_string());
   EXPECT_EQ(request["machine_id"].get<std::string>(), read_text(run.dir().file("MACHINE_ID")));
@@ -169,6 +174,8 @@ TEST(Agent, BootstrapAsksForTheConfigThenCollectsEveryInterval) {
     EXPECT_FALSE(payload.contains("processes"));  // not configured
     EXPECT_TRUE(payload["_telemetry"].contains("cpu"));
     EXPECT_FALSE(payload["_telemetry"].contains("outbox"));  // nothing dropped
+    // USER_CONTEXT=minimal (the default): user_context rides in get_config only.
+    EXPECT_FALSE(payload.contains("user_context"));
     EXPECT_TRUE(payload["running_time"].is_number_float());
     ts.push_back(payload["ts"].get<double>());
   }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "support/scratch_dir.hpp"
+#include "support/unprivileged.hpp"
 
 namespace fivenines {
 namespace {
@@ -44,11 +45,13 @@ ino_t inode_of(const std::string& path) {
   return st.st_ino;
 }
 
-// Files left in the directory besides TOKEN (temp files must not stay).
+// Files left in the directory besides TOKEN and TOKEN_STATE (temp files
+// must not stay).
 std::vector<std::string> stray_files(const ScratchDir& dir) {
   std::vector<std::string> out;
   for (const auto& entry : fs::directory_iterator(dir.path())) {
-    if (entry.path().filename() != "TOKEN") out.push_back(entry.path().filename().string());
+    const auto name = entry.path().filename();
+    if (name != "TOKEN" && name != "TOKEN_STATE") out.push_back(name.string());
   }
   return out;
 }
@@ -176,13 +179,19 @@ TEST(ReadTokenFile, RefusesADirectoryAndAFifoWithoutBlocking) {
 }
 
 TEST(ReadTokenFile, UnreadableFileIsPermissionDenied) {
-  if (::geteuid() == 0) GTEST_SKIP() << "running as root: file permissions do not stop root";
+  // Root reads a mode-0000 file anyway: the read runs as 'nobody' then.
   ScratchDir dir;
-  write_text(dir.file("TOKEN"), "tok", 0000);
-  auto token = read_token_file(dir.str());
-  ASSERT_FALSE(token);
-  EXPECT_EQ(token.error().kind, ErrorKind::permission);
-  EXPECT_EQ(token.error().message, "token file " + dir.file("TOKEN") + ": permission denied");
+  write_text(dir.file("TOKEN"), "tok", 0600);
+  testing::give_to_unprivileged_user(dir.path());
+  ::chmod(dir.file("TOKEN").c_str(), 0000);
+  const auto outcome = testing::run_unprivileged([&] {
+    auto token = read_token_file(dir.str());
+    if (token) return std::string("read: ") + std::string((*token)->view());
+    return std::string(token.error().kind == ErrorKind::permission ? "permission|" : "other|") +
+           token.error().message;
+  });
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(*outcome, "permission|token file " + dir.file("TOKEN") + ": permission denied");
 }
 
 TEST(WriteTokenFile, CreatesTokenWithMode0600EvenWithUmask000) {
@@ -262,59 +271,112 @@ TEST(TokenHolder, ConcurrentReadersAndWriterSeeWholeTokens) {
   EXPECT_EQ(torn.load(), 0);
 }
 
+constexpr const char* k_per_host = "per-host-token-0001";
+constexpr const char* k_second = "second-token-00002";
+
 TEST(TokenStore, AcceptTokenSwitchesMemoryThenStoresIt) {
   ScratchDir dir;
   const UmaskGuard umask_zero(0);
   write_text(dir.file("TOKEN"), "old-token", 0644);
   const ino_t old_inode = inode_of(dir.file("TOKEN"));
-  TokenStore store(dir.str(), std::make_shared<const Secret>("old-token"));
-  EXPECT_EQ(store.accept_token("per-host-token"), TokenAcceptance::stored);
-  EXPECT_EQ(store.current()->view(), "per-host-token");
-  EXPECT_EQ(read_text(dir.file("TOKEN")), "per-host-token");
+  TokenStore store(dir.str(), std::make_shared<const Secret>("old-token"), TokenRotation::enrollment);
+  EXPECT_EQ(store.enrollment_state(), EnrollmentState::enrollment_token);
+  EXPECT_EQ(store.accept_token(k_per_host), TokenAcceptance::stored);
+  EXPECT_EQ(store.current()->view(), k_per_host);
+  EXPECT_EQ(store.enrollment_state(), EnrollmentState::per_host_token);
+  EXPECT_EQ(read_text(dir.file("TOKEN")), k_per_host);
   EXPECT_EQ(mode_of(dir.file("TOKEN")), 0600u);
+  EXPECT_EQ(mode_of(dir.file("TOKEN_STATE")), 0600u);
+  EXPECT_EQ(read_text(dir.file("TOKEN_STATE")), "per-host " + token_sha256_hex(k_per_host) + "\n");
   EXPECT_NE(inode_of(dir.file("TOKEN")), old_inode);
-  // And a fresh start reads the new one.
+  EXPECT_TRUE(stray_files(dir).empty());
+  // And a fresh start reads the new one, as a per-host token.
   auto reread = read_token_file(dir.str());
   ASSERT_TRUE(reread);
-  EXPECT_EQ((*reread)->view(), "per-host-token");
+  EXPECT_EQ((*reread)->view(), k_per_host);
+  TokenStore restarted(dir.str(), std::move(*reread), TokenRotation::enrollment);
+  EXPECT_EQ(restarted.enrollment_state(), EnrollmentState::per_host_token);
 }
 
-TEST(TokenStore, SameTokenAgainIsNotRewritten) {
+TEST(TokenStore, EnrollmentRefusesASecondTokenAndLeavesTokenAlone) {
   ScratchDir dir;
-  write_text(dir.file("TOKEN"), "same-token");
+  write_text(dir.file("TOKEN"), "old-token");
+  TokenStore store(dir.str(), std::make_shared<const Secret>("old-token"), TokenRotation::enrollment);
+  ASSERT_EQ(store.accept_token(k_per_host), TokenAcceptance::stored);
   const ino_t inode = inode_of(dir.file("TOKEN"));
-  TokenStore store(dir.str(), std::make_shared<const Secret>("same-token"));
-  EXPECT_EQ(store.accept_token("same-token"), TokenAcceptance::unchanged);
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(store.accept_token(k_second), TokenAcceptance::refused);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(store.current()->view(), k_per_host);
+  EXPECT_EQ(read_text(dir.file("TOKEN")), k_per_host);
   EXPECT_EQ(inode_of(dir.file("TOKEN")), inode);
+  EXPECT_NE(log.find("[WARNING]"), std::string::npos) << log;
+  EXPECT_NE(log.find(token_fingerprint(k_second)), std::string::npos) << log;
+  EXPECT_EQ(log.find(k_second), std::string::npos) << log;
 }
 
-TEST(TokenStore, RefusedTokenChangesNothing) {
+TEST(TokenStore, BoundAcceptsOnlyAVerifyingBinding) {
   ScratchDir dir;
-  write_text(dir.file("TOKEN"), "good-token");
-  TokenStore store(dir.str(), std::make_shared<const Secret>("good-token"));
+  write_text(dir.file("TOKEN"), "enrollment-token-0");
+  TokenStore store(dir.str(), std::make_shared<const Secret>("enrollment-token-0"), TokenRotation::bound);
+  EXPECT_EQ(store.accept_token(k_per_host), TokenAcceptance::refused);  // no binding
+  EXPECT_EQ(store.accept_token(k_per_host, token_binding_for("another-key-000000", k_per_host)),
+            TokenAcceptance::refused);
+  EXPECT_EQ(read_text(dir.file("TOKEN")), "enrollment-token-0");
+  EXPECT_EQ(store.accept_token(k_per_host, token_binding_for("enrollment-token-0", k_per_host)),
+            TokenAcceptance::stored);
+  EXPECT_EQ(read_text(dir.file("TOKEN")), k_per_host);
+  // The next one is bound to the per-host token now held.
+  EXPECT_EQ(store.accept_token(k_second, token_binding_for(k_per_host, k_second)), TokenAcceptance::stored);
+  EXPECT_EQ(store.current()->view(), k_second);
+}
+
+TEST(TokenStore, SameTokenAgainIsNotRewrittenNorLogged) {
+  ScratchDir dir;
+  write_text(dir.file("TOKEN"), "same-token-0123456");
+  const ino_t inode = inode_of(dir.file("TOKEN"));
+  TokenStore store(dir.str(), std::make_shared<const Secret>("same-token-0123456"), TokenRotation::always);
   ::testing::internal::CaptureStderr();
-  EXPECT_EQ(store.accept_token("evil\r\nX-Injected: 1"), TokenAcceptance::refused);
-  EXPECT_EQ(store.accept_token(""), TokenAcceptance::refused);
-  EXPECT_EQ(store.accept_token(std::string(5000, 'a')), TokenAcceptance::refused);
-  const std::string log = ::testing::internal::GetCapturedStderr();
-  EXPECT_EQ(store.current()->view(), "good-token");
-  EXPECT_EQ(read_text(dir.file("TOKEN")), "good-token");
-  EXPECT_NE(log.find("token in the api answer refused"), std::string::npos) << log;
-  EXPECT_EQ(log.find("X-Injected"), std::string::npos) << log;
+  EXPECT_EQ(store.accept_token("same-token-0123456"), TokenAcceptance::unchanged);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  EXPECT_EQ(inode_of(dir.file("TOKEN")), inode);
+  EXPECT_FALSE(fs::exists(dir.file("TOKEN_STATE")));
+}
+
+TEST(TokenStore, MalformedTokenChangesNothingWhateverThePolicy) {
+  for (const auto rotation : {TokenRotation::enrollment, TokenRotation::bound, TokenRotation::always}) {
+    ScratchDir dir;
+    write_text(dir.file("TOKEN"), "good-token");
+    const ino_t inode = inode_of(dir.file("TOKEN"));
+    TokenStore store(dir.str(), std::make_shared<const Secret>("good-token"), rotation);
+    ::testing::internal::CaptureStderr();
+    const std::string injected = "evil-token-000000\r\nX-Injected: 1";
+    EXPECT_EQ(store.accept_token(injected, token_binding_for("good-token", injected)), TokenAcceptance::refused);
+    EXPECT_EQ(store.accept_token(""), TokenAcceptance::refused);
+    EXPECT_EQ(store.accept_token(std::string("nul-token-000000\0x", 18)), TokenAcceptance::refused);
+    EXPECT_EQ(store.accept_token(std::string(10 * 1024 * 1024, 'a')), TokenAcceptance::refused);
+    const std::string log = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(store.current()->view(), "good-token");
+    EXPECT_EQ(read_text(dir.file("TOKEN")), "good-token");
+    EXPECT_EQ(inode_of(dir.file("TOKEN")), inode);
+    EXPECT_FALSE(fs::exists(dir.file("TOKEN_STATE")));
+    EXPECT_NE(log.find("token in the api answer refused"), std::string::npos) << log;
+    EXPECT_EQ(log.find("X-Injected"), std::string::npos) << log;
+  }
 }
 
 TEST(TokenStore, FailedWriteKeepsTheNewTokenInMemoryAndLogsNoSecret) {
   ScratchDir dir;
   fs::create_directory(dir.file("TOKEN"));
   write_text(dir.file("TOKEN") + "/keep", "x");
-  TokenStore store(dir.str(), std::make_shared<const Secret>("old-token"));
+  TokenStore store(dir.str(), std::make_shared<const Secret>("old-token"), TokenRotation::always);
   ::testing::internal::CaptureStderr();
-  EXPECT_EQ(store.accept_token("new-token-value"), TokenAcceptance::kept_in_memory_only);
+  EXPECT_EQ(store.accept_token("new-token-value-0001"), TokenAcceptance::kept_in_memory_only);
   const std::string log = ::testing::internal::GetCapturedStderr();
-  EXPECT_EQ(store.current()->view(), "new-token-value");
+  EXPECT_EQ(store.current()->view(), "new-token-value-0001");
   EXPECT_NE(log.find("[ERROR]"), std::string::npos) << log;
   EXPECT_NE(log.find(dir.file("TOKEN")), std::string::npos) << log;
-  EXPECT_EQ(log.find("new-token-value"), std::string::npos) << log;
+  EXPECT_EQ(log.find("new-token-value-0001"), std::string::npos) << log;
   EXPECT_EQ(log.find("old-token"), std::string::npos) << log;
   EXPECT_TRUE(stray_files(dir).empty());
 }

@@ -45,9 +45,9 @@ SendPolicy policy(int attempts, std::chrono::milliseconds retry_interval, std::c
 // A sender over a fake transport, a token store in a scratch directory,
 // and the configs it hands over.
 struct Harness {
-  explicit Harness(FakeApiTransport::Script script)
+  explicit Harness(FakeApiTransport::Script script, TokenRotation rotation = TokenRotation::enrollment)
       : transport(std::move(script)),
-        tokens(dir.str(), std::make_shared<const Secret>("first-token")),
+        tokens(dir.str(), std::make_shared<const Secret>("first-token"), rotation),
         sender(transport, tokens, stop, [this](ConfigReadResult config) {
           const std::lock_guard lock(mutex);
           configs.push_back(std::move(config));
@@ -273,7 +273,7 @@ TEST(ApiSender, HeartbeatBeatsBeforeAttemptsAndDuringWaits) {
 
 TEST(ApiSender, AnswerTokenIsStoredAndUsedFromTheNextRequestOn) {
   Harness h([](const RecordedPost&, std::size_t index) {
-    if (index == 0) return testing::reply_status(200, R"({"config": {"enabled": true}, "token": "per-host-token"})");
+    if (index == 0) return testing::reply_status(200, R"({"config": {"enabled": true}, "token": "per-host-token-0001"})");
     return testing::reply_status(200, k_good_answer);
   });
   ::testing::internal::CaptureStderr();
@@ -283,13 +283,43 @@ TEST(ApiSender, AnswerTokenIsStoredAndUsedFromTheNextRequestOn) {
   const auto posts = h.transport.posts();
   ASSERT_EQ(posts.size(), 2u);
   EXPECT_EQ(posts[0].token, "first-token");
-  EXPECT_EQ(posts[1].token, "per-host-token");
-  EXPECT_EQ(read_text(h.dir.file("TOKEN")), "per-host-token");
+  EXPECT_EQ(posts[1].token, "per-host-token-0001");
+  EXPECT_EQ(read_text(h.dir.file("TOKEN")), "per-host-token-0001");
   struct stat st{};
   ASSERT_EQ(::stat(h.dir.file("TOKEN").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
   EXPECT_NE(log.find("token swap done"), std::string::npos) << log;
-  EXPECT_EQ(log.find("per-host-token"), std::string::npos) << log;
+  EXPECT_EQ(log.find("per-host-token-0001"), std::string::npos) << log;
+}
+
+TEST(ApiSender, TokenBindingReachesTheRotationPolicy) {
+  const std::string good = token_binding_for("first-token", "bound-token-00001");
+  Harness h(
+      [good](const RecordedPost&, std::size_t index) {
+        if (index == 0) {
+          return testing::reply_status(
+              200, R"({"config": {"enabled": true}, "token": "bound-token-00001", "token_binding": ")" +
+                       std::string(64, '0') + "\"}");
+        }
+        if (index == 1) {
+          return testing::reply_status(
+              200, R"({"config": {"enabled": true}, "token": "bound-token-00001", "token_binding": 7})");
+        }
+        return testing::reply_status(
+            200, R"({"config": {"enabled": true}, "token": "bound-token-00001", "token_binding": ")" + good + "\"}");
+      },
+      TokenRotation::bound);
+  ::testing::internal::CaptureStderr();
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(h.sender.send(k_collect_path, "{}", policy(1, 1ms, 10s)), SendOutcome::delivered);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  const auto posts = h.transport.posts();
+  ASSERT_EQ(posts.size(), 4u);
+  EXPECT_EQ(posts[1].token, "first-token");  // a wrong binding: refused
+  EXPECT_EQ(posts[2].token, "first-token");  // a binding that is not a string: refused
+  EXPECT_EQ(posts[3].token, "bound-token-00001");
+  EXPECT_EQ(read_text(h.dir.file("TOKEN")), "bound-token-00001");
+  EXPECT_NE(log.find("token_binding does not verify"), std::string::npos) << log;
+  EXPECT_NE(log.find("token_binding is not 64 lower-case hex digits"), std::string::npos) << log;
 }
 
 TEST(ApiSender, TokenThatIsNotAStringIsIgnored) {
@@ -334,6 +364,18 @@ TEST(ReadApiAnswer, TakesConfigAndToken) {
   EXPECT_EQ(content->config.config.interval, std::chrono::seconds(120));
   ASSERT_TRUE(content->token);
   EXPECT_EQ(content->token->view(), "t-1");
+}
+
+TEST(ReadApiAnswer, TakesTheTokenBindingAndMarksOneThatIsNotAString) {
+  auto absent = read_api_answer(R"({"config": {}, "token": "t-1"})");
+  ASSERT_TRUE(absent);
+  EXPECT_FALSE(absent->token_binding.has_value());
+  auto present = read_api_answer(R"({"config": {}, "token": "t-1", "token_binding": "abc"})");
+  ASSERT_TRUE(present);
+  EXPECT_EQ(present->token_binding, std::optional<std::string>("abc"));
+  auto not_string = read_api_answer(R"({"config": {}, "token": "t-1", "token_binding": ["abc"]})");
+  ASSERT_TRUE(not_string);
+  EXPECT_EQ(not_string->token_binding, std::optional<std::string>(""));
 }
 
 TEST(ReadApiAnswer, AConfigKeyInsideTheConfigIsNotTheAnswers) {
