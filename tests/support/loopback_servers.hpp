@@ -134,8 +134,9 @@ class SpawnedServer {
 
 class CanaryListener {
  public:
-  // TCP on `address` (e.g. "127.0.0.2", "::1"), port chosen by the kernel.
-  static CanaryListener tcp(const std::string& address) {
+  // TCP on `address` (e.g. "127.0.0.2", "::1"), on `port` or, when 0, a
+  // port chosen by the kernel.
+  static CanaryListener tcp(const std::string& address, int port = 0) {
     CanaryListener canary;
     const bool v6 = address.find(':') != std::string::npos;
     canary.m_fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -145,6 +146,7 @@ class CanaryListener {
     if (v6) {
       sockaddr_in6 sa{};
       sa.sin6_family = AF_INET6;
+      sa.sin6_port = htons(static_cast<std::uint16_t>(port));
       ::inet_pton(AF_INET6, address.c_str(), &sa.sin6_addr);
       if (::bind(canary.m_fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return canary.failed();
       socklen_t length = sizeof sa;
@@ -153,6 +155,7 @@ class CanaryListener {
     } else {
       sockaddr_in sa{};
       sa.sin_family = AF_INET;
+      sa.sin_port = htons(static_cast<std::uint16_t>(port));
       ::inet_pton(AF_INET, address.c_str(), &sa.sin_addr);
       if (::bind(canary.m_fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return canary.failed();
       socklen_t length = sizeof sa;
