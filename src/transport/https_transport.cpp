@@ -85,33 +85,12 @@ struct TlsPolicy {
   bool ip_literal = false;
 };
 
-// Runs once libcurl has made the SSL_CTX for a connection, after OpenSSL
-// applied the system configuration (openssl.cnf, OPENSSL_CONF) to it and
-// before the handshake: whatever that configuration said, the policy below
-// is what the handshake uses.
+// libcurl's SSL_CTX callback: runs once libcurl has made the SSL_CTX for a
+// connection, after OpenSSL applied the system configuration (openssl.cnf,
+// OPENSSL_CONF) to it and before the handshake.
 CURLcode apply_tls_policy(CURL* /*easy*/, void* ssl_ctx, void* user) {
-  auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
   const auto& policy = *static_cast<const TlsPolicy*>(user);
-  // 0 means "the lowest the library supports".
-  const long min_version = SSL_CTX_get_min_proto_version(ctx);
-  if (min_version == 0 || min_version < TLS1_2_VERSION) {
-    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) return CURLE_SSL_CIPHER;
-  }
-  // A permissive CipherString (DEFAULT@SECLEVEL=0) lowers the level when the
-  // context is made; raise it back. Level 2: >= 112-bit security (RSA 2048),
-  // no SHA-1 in signatures; also applied to the certificate chain.
-  if (SSL_CTX_get_security_level(ctx) < k_min_tls_security_level) {
-    SSL_CTX_set_security_level(ctx, static_cast<int>(k_min_tls_security_level));
-  }
-  // Verification errors end the handshake (no verify callback overrides).
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-  X509_VERIFY_PARAM* param = SSL_CTX_get0_param(ctx);
-  if (param == nullptr) return CURLE_SSL_CERTPROBLEM;
-  // subjectAltName only: never fall back to the subject's common name.
-  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-  const int set = policy.ip_literal ? X509_VERIFY_PARAM_set1_ip_asc(param, policy.host.c_str())
-                                    : X509_VERIFY_PARAM_set1_host(param, policy.host.c_str(), policy.host.size());
-  return set == 1 ? CURLE_OK : CURLE_SSL_CERTPROBLEM;
+  return enforce_tls_policy(ssl_ctx, policy.host, policy.ip_literal) ? CURLE_OK : CURLE_SSL_CERTPROBLEM;
 }
 
 // Collects the answer body up to the cap; one byte more aborts the transfer.
@@ -177,6 +156,32 @@ void init_curl_once(CURLcode& result) {
 }
 
 }  // namespace
+
+bool enforce_tls_policy(void* ssl_ctx, const std::string& host, bool ip_literal) {
+  auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+  if (ctx == nullptr) return false;
+  // Whatever the configuration said, the policy below is what the handshake
+  // uses. 0 means "the lowest the library supports"; a stricter minimum stays.
+  const long min_version = SSL_CTX_get_min_proto_version(ctx);
+  if (min_version == 0 || min_version < TLS1_2_VERSION) {
+    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) return false;
+  }
+  // A permissive CipherString (DEFAULT@SECLEVEL=0) lowers the level when the
+  // context is made; raise it back. Level 2: >= 112-bit security (RSA 2048),
+  // no SHA-1 in signatures; also applied to the certificate chain.
+  if (SSL_CTX_get_security_level(ctx) < k_min_tls_security_level) {
+    SSL_CTX_set_security_level(ctx, static_cast<int>(k_min_tls_security_level));
+  }
+  // Verification errors end the handshake (no verify callback overrides).
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  X509_VERIFY_PARAM* param = SSL_CTX_get0_param(ctx);
+  if (param == nullptr) return false;
+  // subjectAltName only: never fall back to the subject's common name.
+  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  const int set = ip_literal ? X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str())
+                             : X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
+  return set == 1;
+}
 
 struct HttpsApiTransport::AttemptResult {
   Result<ApiAnswer> result;

@@ -75,6 +75,14 @@ struct HttpsTransportOptions {
 // Errors: ErrorKind::invalid_config, one line naming the variable and reason.
 [[nodiscard]] Result<HttpsTransportOptions> https_options_from_environment();
 
+// The TLS policy above, applied to `ssl_ctx` (an OpenSSL SSL_CTX*) from
+// libcurl's SSL_CTX callback for every connection; public so that a unit
+// test can show each setting is made in code. `host`: the API host name the
+// certificate must name in a subjectAltName, or an IP address literal when
+// `ip_literal`. A minimum version or security level stricter than the
+// policy is kept. False when OpenSSL refused a setting (the attempt fails).
+[[nodiscard]] bool enforce_tls_policy(void* ssl_ctx, const std::string& host, bool ip_literal);
+
 class HttpsApiTransport final : public ApiTransport {
  public:
   // Initialises libcurl once per process (curl_global_init, which also loads

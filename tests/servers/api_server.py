@@ -16,8 +16,15 @@ Command line
                   "body": "<text>",      (gunzipped when Content-Encoding is gzip, else as is;
                                           decoded as UTF-8 with errors replaced)
                   "gzip_ok": true|false|null,                 (null: not gzip-encoded)
+                  "sni": "api.test"|null,     (TLS: the server name the client sent; null: none / plain HTTP)
+                  "alpn": "http/1.1"|null,    (TLS: the protocol agreed by ALPN; null: none)
+                  "tls_version": "TLSv1.3"|null,
                   "response": 0}                              (index of the script entry used)
                  {"kind": "tls_error", "peer": "127.0.0.1", "error": "..."}  handshake refused
+                 {"kind": "h2_refused", "peer": "127.0.0.1", "sni": ...}  the client chose
+                                          HTTP/2 by ALPN (the server offers "h2" first, then
+                                          "http/1.1", so a client that offers h2 gets it and
+                                          is shown up); the connection is closed
                  {"kind": "response_aborted", "n": 1, "sent_bytes": N, "error": "..."}
                                                               client went away mid-answer
                  A request is logged as soon as its body has been read, before
@@ -116,6 +123,13 @@ class Script:
             return index, self.entries[index]
 
 
+def tls_info(connection):
+    """(ALPN protocol, TLS version) of a TLS connection; (None, None) for plain HTTP."""
+    if isinstance(connection, ssl.SSLSocket):
+        return connection.selected_alpn_protocol(), connection.version()
+    return None, None
+
+
 def answer_body(entry):
     if "json" in entry:
         body = json.dumps(entry["json"]).encode("utf-8")
@@ -164,6 +178,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "body_bytes": len(raw),
             "body": body.decode("utf-8", errors="replace"),
             "gzip_ok": gzip_ok,
+            "sni": getattr(self.connection, "fivenines_sni", None),
+            "alpn": tls_info(self.connection)[0],
+            "tls_version": tls_info(self.connection)[1],
             "response": index,
         })
         self.close_connection = True
@@ -247,6 +264,11 @@ class Server(http.server.ThreadingHTTPServer):
             except (OSError, ssl.SSLError) as error:
                 self.recorder.write({"kind": "tls_error", "peer": client_address[0], "error": str(error)})
                 return
+            if request.selected_alpn_protocol() == "h2":
+                self.recorder.write({"kind": "h2_refused", "peer": client_address[0],
+                                     "sni": getattr(request, "fivenines_sni", None)})
+                request.close()
+                return
             request.settimeout(60)
         super().finish_request(request, client_address)
 
@@ -264,6 +286,13 @@ def make_tls_context(cert, key, tls_max):
     else:
         context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(certfile=cert, keyfile=key)
+    # h2 first: a client that offers HTTP/2 gets it, and the record shows it.
+    context.set_alpn_protocols(["h2", "http/1.1"])
+
+    def remember_server_name(tls_socket, server_name, _context):
+        tls_socket.fivenines_sni = server_name  # None when the client sent no SNI
+
+    context.sni_callback = remember_server_name
     return context
 
 

@@ -5,6 +5,9 @@
 #include "transport/https_transport.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <zlib.h>
 
 #include <set>
@@ -117,6 +120,13 @@ TEST_F(HttpsTransportTest, SendsTheContractHeadersAndAGzipBody) {
   EXPECT_EQ(header_value(request, "Content-Encoding"), "gzip");
   EXPECT_EQ(header_value(request, "Authorization"), std::string("Bearer ") + k_token);
   EXPECT_EQ(header_value(request, "Content-Length"), std::to_string(request["body_bytes"].get<int>()));
+  // The server offers h2 first: only a client that offers nothing but
+  // HTTP/1.1 ends up with it (libcurl alone would pick h2).
+  EXPECT_EQ(request["alpn"], "http/1.1");
+  EXPECT_TRUE(api->records("h2_refused").empty());
+  EXPECT_EQ(request["sni"], "api.test");
+  const std::string tls_version = request["tls_version"].get<std::string>();
+  EXPECT_TRUE(tls_version == "TLSv1.2" || tls_version == "TLSv1.3") << tls_version;
 }
 
 TEST_F(HttpsTransportTest, PlainHttpOnlyForLoopbackHostsWithHostAndPort) {
@@ -133,6 +143,7 @@ TEST_F(HttpsTransportTest, PlainHttpOnlyForLoopbackHostsWithHostAndPort) {
   EXPECT_EQ(header_value(requests[0], "Host"), "localhost:" + std::to_string(api->port()));
   EXPECT_EQ(header_value(requests[2], "Host"), "127.0.0.1:" + std::to_string(api->port()));
   for (const auto& request : requests) {
+    EXPECT_TRUE(request["tls_version"].is_null()) << "plain http expected";
     EXPECT_EQ(request["peer"], "127.0.0.1");  // localhost pinned to 127.0.0.1
     EXPECT_EQ(header_value(request, "Authorization"), std::string("Bearer ") + k_token);
     EXPECT_EQ(request["gzip_ok"], true);
@@ -173,6 +184,7 @@ TEST_F(HttpsTransportTest, IpLiteralUsesTlsAndChecksTheIpSan) {
   const auto requests = api->records("request");
   ASSERT_EQ(requests.size(), 1U);
   EXPECT_EQ(header_value(requests[0], "Host"), "127.0.0.2");
+  EXPECT_TRUE(requests[0]["sni"].is_null()) << "an address is never sent as SNI (RFC 6066 §3)";
   EXPECT_TRUE(m_dns->records().empty());
 
   auto wrong = start_api(api_options("wrong_host", nullptr, "127.0.0.2"), "wrong");
@@ -322,6 +334,8 @@ TEST_F(HttpsTransportTest, FallsBackToAaaaWhenThereIsNoARecord) {
   const auto requests = api->records("request");
   ASSERT_EQ(requests.size(), 1U);
   EXPECT_EQ(requests[0]["peer"], "::1");
+  // Connected to the resolved address; SNI and the certificate check used the name.
+  EXPECT_EQ(requests[0]["sni"], "v6only.test");
   EXPECT_EQ(header_value(requests[0], "Host"), "v6only.test");
   const auto queries = m_dns->records();
   ASSERT_EQ(queries.size(), 2U);
@@ -491,6 +505,8 @@ TEST_F(HttpsTransportTest, TunnelsThroughTheProxyWithTlsEndToEnd) {
   ASSERT_EQ(requests.size(), 1U);
   EXPECT_EQ(header_value(requests[0], "Authorization"), std::string("Bearer ") + k_token);
   EXPECT_EQ(requests[0]["body"], k_body);
+  EXPECT_EQ(requests[0]["sni"], "api.test");
+  EXPECT_EQ(requests[0]["alpn"], "http/1.1");
   EXPECT_TRUE(m_dns->records().empty()) << "through a proxy, dns is the proxy's job";
 }
 
@@ -535,6 +551,62 @@ TEST_F(HttpsTransportTest, ProxyIsNeverUsedForThePlainLoopbackApi) {
   auto answer = post(*transport(api_url("localhost", api->port()), transport_options));
   ASSERT_TRUE(answer.has_value()) << answer.error().message;
   EXPECT_TRUE(proxy.records().empty());
+}
+
+// --- the TLS policy itself, on an SSL_CTX as a permissive openssl.cnf leaves it
+
+struct SslCtxDeleter {
+  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
+};
+using SslCtx = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
+
+SslCtx permissive_context() {
+  SslCtx ctx(SSL_CTX_new(TLS_client_method()));
+  if (!ctx) return ctx;
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_VERSION);
+  SSL_CTX_set_security_level(ctx.get(), 0);
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
+  X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(ctx.get()), 0);
+  return ctx;
+}
+
+TEST(TlsPolicy, OverridesAPermissiveContext) {
+  SslCtx ctx = permissive_context();
+  ASSERT_TRUE(ctx);
+  ASSERT_TRUE(enforce_tls_policy(ctx.get(), "api.test", false));
+  EXPECT_EQ(SSL_CTX_get_min_proto_version(ctx.get()), TLS1_2_VERSION);
+  EXPECT_EQ(SSL_CTX_get_security_level(ctx.get()), 2);
+  EXPECT_EQ(SSL_CTX_get_verify_mode(ctx.get()), SSL_VERIFY_PEER);
+  X509_VERIFY_PARAM* param = SSL_CTX_get0_param(ctx.get());
+  EXPECT_NE(X509_VERIFY_PARAM_get_hostflags(param) & X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, 0U)
+      << "the common name would be checked when there is no subjectAltName";
+  ASSERT_NE(X509_VERIFY_PARAM_get0_host(param, 0), nullptr);
+  EXPECT_STREQ(X509_VERIFY_PARAM_get0_host(param, 0), "api.test");
+
+  // "0" is OpenSSL's "lowest supported version": raised too.
+  SslCtx lowest = permissive_context();
+  ASSERT_TRUE(lowest);
+  SSL_CTX_set_min_proto_version(lowest.get(), 0);
+  ASSERT_TRUE(enforce_tls_policy(lowest.get(), "api.test", false));
+  EXPECT_EQ(SSL_CTX_get_min_proto_version(lowest.get()), TLS1_2_VERSION);
+}
+
+TEST(TlsPolicy, KeepsAStricterConfigurationAndChecksAnIpLiteralAsAnAddress) {
+  SslCtx ctx(SSL_CTX_new(TLS_client_method()));
+  ASSERT_TRUE(ctx);
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_3_VERSION);
+  SSL_CTX_set_security_level(ctx.get(), 3);
+  ASSERT_TRUE(enforce_tls_policy(ctx.get(), "127.0.0.2", true));
+  EXPECT_EQ(SSL_CTX_get_min_proto_version(ctx.get()), TLS1_3_VERSION);
+  EXPECT_EQ(SSL_CTX_get_security_level(ctx.get()), 3);
+  X509_VERIFY_PARAM* param = SSL_CTX_get0_param(ctx.get());
+  EXPECT_EQ(X509_VERIFY_PARAM_get0_host(param, 0), nullptr) << "an address is not a dns name";
+  char* ip = X509_VERIFY_PARAM_get1_ip_asc(param);
+  ASSERT_NE(ip, nullptr);
+  EXPECT_STREQ(ip, "127.0.0.2");
+  OPENSSL_free(ip);
+  EXPECT_FALSE(enforce_tls_policy(ctx.get(), "not an address", true));
+  EXPECT_FALSE(enforce_tls_policy(nullptr, "api.test", false));
 }
 
 TEST(HttpsTransportOptions, FromEnvironment) {
