@@ -12,10 +12,15 @@
 // it makes one post_once with the options of the environment, prints the
 // outcome as one JSON line on stdout and its log (debug level) on stderr.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <iostream>
+#include <set>
+#include <sstream>
 
 #include "transport/https_transport.hpp"
 #include "transport/transport_test_support.hpp"
@@ -227,11 +232,20 @@ INSTANTIATE_TEST_SUITE_P(
 
 // A network namespace with its own resolv.conf and hosts, a dnsmasq on its
 // loopback (the only name server of that resolv.conf), removed at the end.
+//
+// Clean-up: the destructor stops dnsmasq, deletes the namespace and removes
+// /etc/netns/NAME, also when the test failed (gtest destroys the fixture
+// after a failed ASSERT or an exception). A run that never reached its
+// destructor (killed by ctest's timeout, crashed) leaves them behind; the
+// next Namespace sweeps those first: names are `fivenines-<pid>-<n>`, and
+// an entry whose process no longer exists is removed with whatever still
+// runs inside it.
 class Namespace {
  public:
   Namespace(const fs::path& scratch, const std::vector<std::string>& host_records) {
+    (void)sweep_leftovers();
     m_name = "fivenines-" + std::to_string(::getpid()) + "-" + std::to_string(s_counter++);
-    m_etc = fs::path("/etc/netns") / m_name;
+    m_etc = fs::path(k_netns_etc) / m_name;
     std::error_code error;
     fs::create_directories(m_etc, error);
     if (error) {
@@ -264,17 +278,25 @@ class Namespace {
   Namespace& operator=(const Namespace&) = delete;
   ~Namespace() {
     m_dnsmasq.reset();
-    if (m_added) (void)ip({"netns", "del", m_name});
+    if (m_added) {
+      kill_processes_inside(m_name);
+      (void)ip({"netns", "del", m_name});
+    }
     std::error_code ignored;
     fs::remove_all(m_etc, ignored);
   }
 
   [[nodiscard]] const std::string& problem() const { return m_problem; }
+  [[nodiscard]] const std::string& name() const { return m_name; }
   [[nodiscard]] std::vector<std::string> exec_prefix() const { return {"ip", "netns", "exec", m_name}; }
   [[nodiscard]] std::string dns_log() const { return m_dnsmasq ? m_dnsmasq->stderr_text() : std::string(); }
 
   // Empty when `ip` ran and succeeded, else its error.
   static std::string ip(const std::vector<std::string>& args) {
+    std::string out;
+    return ip(args, out);
+  }
+  static std::string ip(const std::vector<std::string>& args, std::string& stdout_text) {
     std::vector<std::string> argv{"ip"};
     argv.insert(argv.end(), args.begin(), args.end());
     SubprocessOptions options;
@@ -282,11 +304,87 @@ class Namespace {
     options.search_path = k_system_path;
     auto run = run_subprocess(argv, options);
     if (!run) return run.error().message;
+    stdout_text = run->stdout_text;
     if (!run->succeeded()) return std::string(first_line(run->stderr_text)) + " (exit " + std::to_string(run->exit_code) + ")";
     return {};
   }
 
+  // Names currently known to `ip netns list` (the first word of each line).
+  static std::vector<std::string> listed() {
+    std::string text;
+    (void)ip({"netns", "list"}, text);
+    std::vector<std::string> names;
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (const auto word = line.substr(0, line.find(' ')); !word.empty()) names.push_back(word);
+    }
+    return names;
+  }
+
+  // Process ids running inside the named namespace (`ip netns pids`).
+  static std::vector<pid_t> processes_inside(const std::string& name) {
+    std::string text;
+    if (!ip({"netns", "pids", name}, text).empty()) return {};
+    std::vector<pid_t> pids;
+    std::istringstream words(text);
+    long pid = 0;
+    while (words >> pid) {
+      if (pid > 1) pids.push_back(static_cast<pid_t>(pid));
+    }
+    return pids;
+  }
+
+  // Removes the namespaces and /etc/netns entries of runs whose process is
+  // gone; returns their names.
+  static std::vector<std::string> sweep_leftovers() {
+    std::set<std::string> candidates;
+    for (const auto& name : listed()) candidates.insert(name);
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(k_netns_etc, error)) {
+      candidates.insert(entry.path().filename().string());
+    }
+    const std::set<std::string> in_ip_list = [] {
+      const auto names = listed();
+      return std::set<std::string>(names.begin(), names.end());
+    }();
+    std::vector<std::string> removed;
+    for (const auto& name : candidates) {
+      if (!left_by_a_finished_run(name)) continue;
+      if (in_ip_list.count(name) != 0) {
+        kill_processes_inside(name);
+        (void)ip({"netns", "del", name});
+      }
+      std::error_code ignored;
+      fs::remove_all(fs::path(k_netns_etc) / name, ignored);
+      removed.push_back(name);
+    }
+    return removed;
+  }
+
+  // True for `fivenines-<pid>-<n>` when no process <pid> exists.
+  static bool left_by_a_finished_run(const std::string& name) {
+    static const std::string prefix = "fivenines-";
+    if (name.compare(0, prefix.size(), prefix) != 0) return false;
+    const std::string rest = name.substr(prefix.size());
+    const auto dash = rest.find('-');
+    if (dash == 0 || dash == std::string::npos || dash + 1 == rest.size()) return false;
+    const std::string pid_text = rest.substr(0, dash);
+    const std::string counter_text = rest.substr(dash + 1);
+    const auto digits = [](const std::string& text) {
+      return text.size() <= 9 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (!digits(pid_text) || !digits(counter_text)) return false;
+    const auto pid = static_cast<pid_t>(std::stol(pid_text));
+    return pid > 1 && ::kill(pid, 0) != 0 && errno == ESRCH;
+  }
+
  private:
+  static void kill_processes_inside(const std::string& name) {
+    for (const pid_t pid : processes_inside(name)) ::kill(pid, SIGKILL);
+  }
+
+  static constexpr const char* k_netns_etc = "/etc/netns";
   static inline int s_counter = 0;  // test-only: unique namespace names within this process
   std::string m_name;
   fs::path m_etc;
@@ -295,17 +393,31 @@ class Namespace {
   std::unique_ptr<testing::BackgroundProcess> m_dnsmasq;
 };
 
+// Empty when this process may make network namespaces with ip netns and
+// dnsmasq, else the reason (for GTEST_SKIP).
+std::string namespace_prerequisites() {
+  if (const std::string missing = testing::missing_server_tools(); !missing.empty()) return missing;
+  if (!find_in_path("ip", k_system_path)) return "ip not found (Debian package iproute2)";
+  if (!find_in_path("dnsmasq", k_system_path)) return "dnsmasq not found (Debian package dnsmasq-base)";
+  if (::geteuid() != 0) return "network namespaces need root (ip netns add); run the suite as root";
+  return {};
+}
+
+// Problems that mean "not permitted here" rather than "broken": the
+// namespace (ip netns add: no CAP_SYS_ADMIN, no mount propagation) or its
+// /etc/netns entry (a read-only /etc) cannot be made.
+bool not_permitted_here(const std::string& problem) {
+  return problem.rfind("ip netns add", 0) == 0 || problem.rfind("cannot create /etc/netns", 0) == 0;
+}
+
 class ResolvConfInNamespace : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (const std::string missing = testing::missing_server_tools(); !missing.empty()) GTEST_SKIP() << missing;
+    if (const std::string missing = namespace_prerequisites(); !missing.empty()) GTEST_SKIP() << missing;
     if (!TestPki::get().ok()) GTEST_SKIP() << "no test pki: " << TestPki::get().error();
-    if (!find_in_path("ip", k_system_path)) GTEST_SKIP() << "ip not found (Debian package iproute2)";
-    if (!find_in_path("dnsmasq", k_system_path)) GTEST_SKIP() << "dnsmasq not found (Debian package dnsmasq-base)";
-    if (::geteuid() != 0) GTEST_SKIP() << "network namespaces need root (ip netns add); run the suite as root";
     m_namespace = std::make_unique<Namespace>(
         m_dir.path(), std::vector<std::string>{"a.test,127.0.0.1,::1", "v6only.test,::1"});
-    if (m_namespace->problem().find("ip netns add") == 0) {
+    if (not_permitted_here(m_namespace->problem())) {
       GTEST_SKIP() << "network namespaces not permitted here: " << m_namespace->problem();
     }
     ASSERT_EQ(m_namespace->problem(), "");
@@ -381,6 +493,85 @@ TEST_F(ResolvConfInNamespace, EtcHostsIsNotUsed) {
   EXPECT_EQ(run.result["ok"], false) << "resolved through /etc/hosts";
   EXPECT_EQ(run.result["message"], "resolve hosts.test (A): no such name; resolve hosts.test (AAAA): no such name");
   EXPECT_TRUE(api->records().empty());
+}
+
+// --- the namespace helper cleans up after itself and after killed runs ------
+
+class NamespaceCleanup : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (const std::string missing = namespace_prerequisites(); !missing.empty()) GTEST_SKIP() << missing;
+  }
+  ScratchDir m_dir;
+};
+
+// A failing test leaves its body early; gtest then destroys the fixture, so
+// this scope exit is the path a failed ASSERT takes.
+TEST_F(NamespaceCleanup, DestructorRemovesNamespaceEtcEntryAndDnsmasq) {
+  std::string name;
+  std::vector<pid_t> inside;
+  {
+    Namespace ns(m_dir.path(), {"a.test,127.0.0.1"});
+    if (not_permitted_here(ns.problem())) GTEST_SKIP() << "network namespaces not permitted here: " << ns.problem();
+    ASSERT_EQ(ns.problem(), "");
+    name = ns.name();
+    EXPECT_TRUE(fs::exists(fs::path("/etc/netns") / name));
+    const auto listed = Namespace::listed();
+    EXPECT_NE(std::find(listed.begin(), listed.end(), name), listed.end());
+    inside = Namespace::processes_inside(name);
+    EXPECT_FALSE(inside.empty()) << "dnsmasq runs inside the namespace";
+  }
+  const auto listed = Namespace::listed();
+  EXPECT_EQ(std::find(listed.begin(), listed.end(), name), listed.end()) << name << " still listed";
+  EXPECT_FALSE(fs::exists(fs::path("/etc/netns") / name));
+  for (const pid_t pid : inside) EXPECT_NE(::kill(pid, 0), 0) << "process " << pid << " of " << name << " still runs";
+}
+
+TEST_F(NamespaceCleanup, SweepsWhatAKilledRunLeftBehind) {
+  // A process id that no longer exists: a child that has exited and been reaped.
+  pid_t gone = -1;
+  {
+    testing::BackgroundProcess child({"true"}, m_dir.path() / "true.out", m_dir.path() / "true.err");
+    ASSERT_TRUE(child.started());
+    gone = child.pid();
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (child.running() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(::kill(gone, 0), -1);
+  // What a killed run leaves: a namespace, its /etc/netns entry and a process inside.
+  const std::string name = "fivenines-" + std::to_string(gone) + "-0";
+  const fs::path etc = fs::path("/etc/netns") / name;
+  std::error_code error;
+  fs::create_directories(etc, error);
+  if (error) GTEST_SKIP() << "network namespaces not permitted here: cannot create " << etc << ": " << error.message();
+  testing::write_whole_file(etc / "resolv.conf", "nameserver 127.0.0.1\n");
+  if (const std::string problem = Namespace::ip({"netns", "add", name}); !problem.empty()) {
+    fs::remove_all(etc, error);
+    GTEST_SKIP() << "network namespaces not permitted here: ip netns add: " << problem;
+  }
+  testing::BackgroundProcess sleeper({"ip", "netns", "exec", name, "sleep", "60"}, m_dir.path() / "sleep.out",
+                                     m_dir.path() / "sleep.err");
+  ASSERT_TRUE(sleeper.started());
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (Namespace::processes_inside(name).empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_FALSE(Namespace::processes_inside(name).empty());
+  // A live run's namespace (this process's own name pattern) is never swept.
+  const std::string live = "fivenines-" + std::to_string(::getpid()) + "-999";
+  fs::create_directories(fs::path("/etc/netns") / live, error);
+
+  const auto removed = Namespace::sweep_leftovers();
+  EXPECT_NE(std::find(removed.begin(), removed.end(), name), removed.end());
+  EXPECT_EQ(std::find(removed.begin(), removed.end(), live), removed.end());
+  const auto listed = Namespace::listed();
+  EXPECT_EQ(std::find(listed.begin(), listed.end(), name), listed.end()) << name << " still listed";
+  EXPECT_FALSE(fs::exists(etc));
+  EXPECT_TRUE(fs::exists(fs::path("/etc/netns") / live));
+  fs::remove_all(fs::path("/etc/netns") / live, error);
+  const auto exit_deadline = std::chrono::steady_clock::now() + 5s;
+  while (sleeper.running() && std::chrono::steady_clock::now() < exit_deadline) std::this_thread::sleep_for(10ms);
+  EXPECT_FALSE(sleeper.running()) << "the process inside the leftover namespace was not stopped";
 }
 
 }  // namespace

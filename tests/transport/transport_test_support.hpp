@@ -127,6 +127,8 @@ class BackgroundProcess {
   ~BackgroundProcess() { stop(); }
 
   [[nodiscard]] bool started() const { return m_pid > 0; }
+  // The child's process id while it has not been reaped, else -1.
+  [[nodiscard]] pid_t pid() const { return m_pid; }
 
   // True while the child has not exited (reaps it when it has).
   bool running() {
