@@ -195,6 +195,26 @@ TEST(LoopbackHttpRefusal, NonLoopbackTargetsNeverConnect) {
   EXPECT_EQ(canary.connections(), 0);
 }
 
+TEST(LoopbackHttpIpv6, PinnedToIpv6LiteralReachesAnIpv6OnlyServer) {
+  // The server listens on ::1 only: "localhost" and "[::1]" reach it
+  // because the connection goes to the pinned ::1, and a canary on
+  // 127.0.0.1 with the same port sees nothing.
+  SpawnedServer server("loopback_http_server.py", {"--ipv6"});
+  if (server.port() == 0) GTEST_SKIP() << "loopback HTTP server on ::1: " << server.error();
+  auto canary = CanaryListener::tcp("127.0.0.1", server.port());
+  ASSERT_TRUE(canary.ok());
+  for (const std::string host : {"[::1]", "localhost"}) {
+    LoopbackHttpRequest r;
+    r.url = "http://" + host + ":" + std::to_string(server.port()) + "/status";
+    r.pinned_address = "::1";
+    r.deadline = std::chrono::steady_clock::now() + 5s;
+    auto response = loopback_http_get(r);
+    ASSERT_TRUE(response) << host << ": " << response.error().message;
+    EXPECT_EQ(response->status, 200) << host;
+  }
+  EXPECT_EQ(canary.connections(), 0);
+}
+
 TEST(LoopbackHttpRefusal, PinningOverridesTheUrlHost) {
   // Even a URL naming localhost connects only to the pinned literal: here
   // ::1 with nothing listening on that port, so the canary on 127.0.0.1
