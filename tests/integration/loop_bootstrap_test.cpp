@@ -15,16 +15,6 @@ constexpr const char* k_token = "integration-token-77c1";
 
 bool has_python() { return find_in_path("python3").has_value(); }
 
-mode_t mode_of(const fs::path& path) {
-  struct stat st{};
-  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0;
-}
-
-ino_t inode_of(const fs::path& path) {
-  struct stat st{};
-  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
-}
-
 Json enabled_config() { return {{"enabled", true}, {"interval", 30}, {"cpu", true}, {"memory", true}}; }
 
 TEST(LoopBootstrap, MissingTokenExits2WithOneLineNamingThePath) {

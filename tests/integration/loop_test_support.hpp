@@ -124,6 +124,31 @@ inline void write_token(const fs::path& config_dir, const std::string& token, mo
   ::chmod(path.c_str(), mode);
 }
 
+// Permission bits of `path` (not following a symlink), 0 when absent.
+inline mode_t mode_of(const fs::path& path) {
+  struct stat st{};
+  return ::lstat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0;
+}
+
+// Inode of `path` (not following a symlink), 0 when absent.
+inline ino_t inode_of(const fs::path& path) {
+  struct stat st{};
+  return ::lstat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+// Names in `dir` that look like a temp file of an interrupted write.
+inline std::vector<std::string> temp_files_in(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) out.push_back(name);
+  }
+  return out;
+}
+
+// Everything the agent wrote (stdout and stderr), for "never logs X" checks.
+inline std::string whole_output(const AgentProcess& agent) { return agent.stdout_text() + agent.stderr_text(); }
+
 // The environment for the agent: only what is given, plus a PATH.
 inline std::map<std::string, std::string> agent_env(const fs::path& config_dir, std::uint16_t api_port,
                                                     const std::string& log_level = "debug") {
