@@ -19,6 +19,7 @@ Command line
                   "sni": "api.test"|null,     (TLS: the server name the client sent; null: none / plain HTTP)
                   "alpn": "http/1.1"|null,    (TLS: the protocol agreed by ALPN; null: none)
                   "tls_version": "TLSv1.3"|null,
+                  "t": 12.345,                (seconds since the server started, when the body was read)
                   "response": 0}                              (index of the script entry used)
                  {"kind": "tls_error", "peer": "127.0.0.1", "error": "..."}  handshake refused
                  {"kind": "h2_refused", "peer": "127.0.0.1", "sni": ...}  the client chose
@@ -74,6 +75,7 @@ import zlib
 
 MAX_REQUEST_BODY = 16 * 1024 * 1024
 DEFAULT_SCRIPT = [{"status": 200, "json": {"config": {}}}]
+STARTED = time.monotonic()
 
 
 class Recorder:
@@ -181,6 +183,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "sni": getattr(self.connection, "fivenines_sni", None),
             "alpn": tls_info(self.connection)[0],
             "tls_version": tls_info(self.connection)[1],
+            "t": round(time.monotonic() - STARTED, 4),
             "response": index,
         })
         self.close_connection = True

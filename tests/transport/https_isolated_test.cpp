@@ -228,6 +228,55 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(param_info.param.cert) + (param_info.param.tls_max_1_1 ? "_tls_1_1_only" : "");
     });
 
+// --- HTTPS_PROXY / NO_PROXY as the agent reads them from its environment ---
+
+class ProxyFromEnvironment : public PermissiveOpensslConf {
+ protected:
+  // A probe with SSL_CERT_FILE and `proxy_env` only (no OPENSSL_CONF here).
+  ProbeRun probe_with(std::uint16_t port, const std::vector<std::string>& proxy_env) {
+    std::vector<std::string> env{"SSL_CERT_FILE=" + TestPki::get().ca()};
+    env.insert(env.end(), proxy_env.begin(), proxy_env.end());
+    return run_probe_child({}, env,
+                           {"--url", "api.test:" + std::to_string(port), "--dns",
+                            "127.0.0.1:" + std::to_string(m_dns->port())});
+  }
+};
+
+TEST_F(ProxyFromEnvironment, UpperOrLowerCaseProxyTunnelsAndNoProxyBypasses) {
+  auto api = start_api("good");
+  ASSERT_TRUE(api->ok());
+  PortServer proxy("connect_proxy.py", {"--map", "api.test=127.0.0.1"}, m_dir.path(), "proxy");
+  ASSERT_TRUE(proxy.ok()) << proxy.error();
+  const std::string proxy_url = "http://127.0.0.1:" + std::to_string(proxy.port());
+  struct Case {
+    std::vector<std::string> env;
+    bool through_proxy;
+  };
+  const std::vector<Case> cases{
+      {{"HTTPS_PROXY=" + proxy_url}, true},
+      {{"https_proxy=" + proxy_url, "NO_PROXY=other.test,10.0.0.0/8"}, true},
+      {{"https_proxy=" + proxy_url, "no_proxy=.test"}, false},
+      {{"HTTPS_PROXY=" + proxy_url, "NO_PROXY=api.test"}, false},
+      {{"HTTPS_PROXY=" + proxy_url, "no_proxy=*"}, false},
+  };
+  std::size_t tunnels = 0;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const ProbeRun run = probe_with(api->port(), cases[i].env);
+    ASSERT_TRUE(run.failure.empty()) << run.failure;
+    ASSERT_EQ(run.result["ok"], true) << "case " << i << ": " << run.result.dump() << "\n" << run.log;
+    if (cases[i].through_proxy) ++tunnels;
+    ASSERT_TRUE(api->wait_for_records("request", i + 1)) << "case " << i;
+    EXPECT_EQ(proxy.records("connect").size(), tunnels) << "case " << i << ": " << cases[i].env.back();
+    EXPECT_EQ(run.log.find(cases[i].through_proxy ? "using A" : "through proxy"), std::string::npos)
+        << "case " << i << ": " << run.log;
+  }
+  // TLS end to end through the tunnel: the API saw the SNI and the token.
+  for (const auto& request : api->records("request")) {
+    EXPECT_EQ(request["sni"], "api.test");
+    EXPECT_EQ(header_value(request, "Authorization"), std::string("Bearer ") + k_token);
+  }
+}
+
 // --- DNS through resolv.conf, in a network namespace -----------------------
 
 // A network namespace with its own resolv.conf and hosts, a dnsmasq on its

@@ -153,6 +153,42 @@ TEST_F(SenderOverTls, BadAnswersKeepThePreviousConfigAndTheSenderGoesOn) {
   EXPECT_EQ(api->records("request").size(), bad_answers.size() + 2);
 }
 
+TEST_F(SenderOverTls, RetriesNon200AnswersOnScheduleAndLogsStatusAndAShortBody) {
+  // 500 with a long body that quotes the token, 503, then a good answer.
+  const std::string long_body = "error for Bearer " + std::string(k_token) + " " + std::string(1000, 'z');
+  auto api = start_api("good", Json::array({{{"status", 500}, {"body", long_body}},
+                                            {{"status", 503}, {"body", "busy"}},
+                                            config_answer(90)}));
+  ASSERT_TRUE(api->ok());
+  connect(api->port());
+  ASSERT_TRUE(m_sender);
+  SendPolicy policy = one_attempt(2000ms);
+  policy.options.attempts = 3;
+  policy.options.retry_interval = 300ms;
+  ::testing::internal::CaptureStderr();
+  const SendOutcome outcome = m_sender->send(k_collect_path, k_body, policy);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(outcome, SendOutcome::delivered) << log;
+  ASSERT_EQ(configs().size(), 1U);
+
+  const auto requests = api->records("request");
+  ASSERT_EQ(requests.size(), 3U);
+  // retry_interval × attempt after failed attempt n: 300 ms, then 600 ms.
+  const double first_gap = requests[1]["t"].get<double>() - requests[0]["t"].get<double>();
+  const double second_gap = requests[2]["t"].get<double>() - requests[1]["t"].get<double>();
+  EXPECT_GE(first_gap, 0.29);
+  EXPECT_LT(first_gap, 0.6);
+  EXPECT_GE(second_gap, 0.59);
+  EXPECT_LT(second_gap, 0.9);
+  for (const auto& request : requests) EXPECT_EQ(request["body"], k_body);
+
+  EXPECT_NE(log.find("attempt 1 of 3 failed: http status 500, body: 'error for Bearer [token] zzz"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("attempt 2 of 3 failed: http status 503, body: 'busy'"), std::string::npos) << log;
+  EXPECT_EQ(log.find(k_token), std::string::npos) << log;
+  EXPECT_EQ(log.find(std::string(201, 'z')), std::string::npos) << "more than 200 bytes of body logged";
+}
+
 struct Refusal {
   const char* cert;
   bool tls_max_1_1;
