@@ -228,11 +228,12 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(param_info.param.cert) + (param_info.param.tls_max_1_1 ? "_tls_1_1_only" : "");
     });
 
-// --- HTTPS_PROXY / NO_PROXY as the agent reads them from its environment ---
+// --- SSL_CERT_FILE, HTTPS_PROXY, NO_PROXY as the agent reads them from its environment
 
-class ProxyFromEnvironment : public PermissiveOpensslConf {
+class AgentEnvironment : public PermissiveOpensslConf {
  protected:
-  // A probe with SSL_CERT_FILE and `proxy_env` only (no OPENSSL_CONF here).
+  // A probe with SSL_CERT_FILE (the test CA) and `proxy_env` only (no
+  // OPENSSL_CONF here); a later NAME=VALUE in `proxy_env` wins.
   ProbeRun probe_with(std::uint16_t port, const std::vector<std::string>& proxy_env) {
     std::vector<std::string> env{"SSL_CERT_FILE=" + TestPki::get().ca()};
     env.insert(env.end(), proxy_env.begin(), proxy_env.end());
@@ -242,7 +243,7 @@ class ProxyFromEnvironment : public PermissiveOpensslConf {
   }
 };
 
-TEST_F(ProxyFromEnvironment, UpperOrLowerCaseProxyTunnelsAndNoProxyBypasses) {
+TEST_F(AgentEnvironment, UpperOrLowerCaseProxyTunnelsAndNoProxyBypasses) {
   auto api = start_api("good");
   ASSERT_TRUE(api->ok());
   PortServer proxy("connect_proxy.py", {"--map", "api.test=127.0.0.1"}, m_dir.path(), "proxy");
@@ -275,6 +276,28 @@ TEST_F(ProxyFromEnvironment, UpperOrLowerCaseProxyTunnelsAndNoProxyBypasses) {
     EXPECT_EQ(request["sni"], "api.test");
     EXPECT_EQ(header_value(request, "Authorization"), std::string("Bearer ") + k_token);
   }
+}
+
+TEST_F(AgentEnvironment, SslCertFileReplacesTheTrustAnchors) {
+  auto good = start_api("good");         // signed by the test CA
+  auto other = start_api("unknown_ca");  // signed by other_ca
+  ASSERT_TRUE(good->ok());
+  ASSERT_TRUE(other->ok());
+  const std::string other_ca = "SSL_CERT_FILE=" + TestPki::get().file("other_ca.pem").string();
+  const ProbeRun accepted = probe_with(other->port(), {other_ca});
+  ASSERT_TRUE(accepted.failure.empty()) << accepted.failure;
+  EXPECT_EQ(accepted.result["ok"], true) << accepted.result.dump() << "\n" << accepted.log;
+  const ProbeRun refused = probe_with(good->port(), {other_ca});
+  ASSERT_TRUE(refused.failure.empty()) << refused.failure;
+  EXPECT_EQ(refused.result["ok"], false) << "the test CA was trusted although SSL_CERT_FILE names another";
+  EXPECT_NE(refused.result.value("message", "").find("unable to get local issuer certificate"), std::string::npos)
+      << refused.result.dump();
+  const ProbeRun missing = probe_with(good->port(), {"SSL_CERT_FILE=" + (m_dir.path() / "nothing.pem").string()});
+  ASSERT_TRUE(missing.failure.empty()) << missing.failure;
+  EXPECT_EQ(missing.result["ok"], false);
+  EXPECT_EQ(missing.result["message"],
+            "ssl_cert_file " + (m_dir.path() / "nothing.pem").string() + ": not a readable regular file");
+  EXPECT_TRUE(good->records("request").empty());
 }
 
 // --- DNS through resolv.conf, in a network namespace -----------------------
