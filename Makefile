@@ -1,5 +1,5 @@
 # The two commands of the README, and a few conveniences.
-.PHONY: deps build release dry-run test test-dev test-asan fuzz bench golden-update clean
+.PHONY: deps build release dry-run run-local test test-dev test-asan fuzz bench golden-update clean
 
 JOBS ?= $(shell nproc)
 
@@ -17,6 +17,11 @@ release: deps
 # One collection of this host, printed as JSON on stdout (nothing is sent).
 dry-run: release
 	./build/release/fivenines-agent --dry-run
+
+# Continuous mode for real, against the loopback test API over TLS (a CA made
+# now), interval 30 s, until Ctrl-C; DURATION=N stops after N seconds.
+run-local: release
+	AGENT=build/release/fivenines-agent ./scripts/run-local.sh
 
 # Every test: the dev build, then the same suite under ASan+UBSan, then a
 # short run of each fuzz target.
