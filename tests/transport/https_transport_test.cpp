@@ -355,6 +355,26 @@ TEST_F(HttpsTransportTest, FallsBackToAaaaWhenTheAAddressRefuses) {
   EXPECT_EQ(requests[0]["peer"], "::1");
 }
 
+TEST_F(HttpsTransportTest, FallsBackToAaaaWhenTlsFailsOverTheAAddress) {
+  if (!testing::ipv6_loopback_available()) GTEST_SKIP() << "no ::1 on this host";
+  // aaaa.test: A 127.0.0.1 serves a certificate for another name; AAAA ::1 the right one (wire contract §1.1).
+  auto api = start_api(api_options("good", nullptr, "::1"));
+  ASSERT_TRUE(api->ok());
+  ApiServerOptions wrong_options = api_options("wrong_host");
+  wrong_options.port = api->port();
+  auto wrong = start_api(wrong_options, "wrong");
+  if (!wrong->ok()) GTEST_SKIP() << "port " << api->port() << " taken on 127.0.0.1";
+  auto answer = post(*transport(api_url("aaaa.test", api->port())));
+  ASSERT_TRUE(answer.has_value()) << answer.error().message;
+  EXPECT_EQ(answer->http_status, 200);
+  ASSERT_TRUE(wrong->wait_for_records("tls_error", 1));
+  EXPECT_TRUE(wrong->records("request").empty()) << "a request went to the certificate that failed";
+  const auto requests = api->records("request");
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0]["peer"], "::1");
+  EXPECT_EQ(requests[0]["sni"], "aaaa.test");
+}
+
 TEST_F(HttpsTransportTest, SilentAAddressLeavesTimeForAaaa) {
   if (!testing::ipv6_loopback_available()) GTEST_SKIP() << "no ::1 on this host";
   // aaaa.test: A 127.0.0.1 accepts and then says nothing; AAAA ::1 answers.
