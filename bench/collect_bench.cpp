@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   host.boot_time = read_boot_time(paths);
   host.user = collect_user_context(k_default_config_dir, std::getenv("HOME"));
   host.machine_id = resolve_machine_id(k_default_config_dir, MachineIdMode::read_only).machine_id;
-  const StaticFields fields = make_static_fields(host, capabilities, enabled_config_keys(config));
+  const StaticFields fields = make_static_fields(host, capabilities, enabled_config_keys(config), UserContextForm::full);
 
   CollectorSet collectors;
   collectors.configure(config, [&](std::string_view key) { return is_gated_off(capabilities, key); });
