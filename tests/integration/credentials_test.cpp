@@ -7,6 +7,7 @@
 // swaps: 300 times on a forked loop of the agent's own swap code
 // (TokenStore, swapping back to back), and 50 times on the real agent
 // around the swap an answer causes (about 90 ms each, so fewer).
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <openssl/hmac.h>
 #include <sys/stat.h>
@@ -321,6 +322,46 @@ TEST(CredentialsAtStart, OwnTokenWithMode0644IsSetTo0600WithAWarning) {
   EXPECT_NE(agent.stderr_text().find(token.string() + ": mode 0644 was readable by group or others; set to 0600"),
             std::string::npos)
       << agent.stderr_text();
+}
+
+// A process that is not dumpable has its /proc/<pid> files owned by root, so
+// another process of the same user can neither read its environment nor its
+// memory. Run as an ordinary user (nobody when the suite runs as root); a
+// plain child of the same user is the control that shows the check can fail.
+TEST(CredentialsAtStart, AgentIsNotDumpableSoItsProcFilesAreClosedToItsOwnUser) {
+  ScratchDir dir("fivenines-cred");
+  write_token(dir.path() / "conf", k_enrollment);
+  ::chmod((dir.path() / "conf").c_str(), 0700);
+  give_to_unprivileged_user(dir.path());
+  const auto report = run_unprivileged([&] {
+    const auto describe = [](pid_t pid) {
+      const std::string environ_path = "/proc/" + std::to_string(pid) + "/environ";
+      struct stat st{};
+      std::string text = ::stat(environ_path.c_str(), &st) == 0 ? "owner=" + std::to_string(st.st_uid) : "owner=?";
+      const int fd = ::open(environ_path.c_str(), O_RDONLY | O_CLOEXEC);
+      text += fd >= 0 ? " readable" : " unreadable";
+      if (fd >= 0) ::close(fd);
+      return text;
+    };
+    std::string out = "self=" + std::to_string(::getuid());
+    {
+      AgentProcess control({"/bin/sleep", "10"}, {{"PATH", "/usr/bin:/bin"}}, dir.path());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      out += " control:" + describe(control.pid());
+    }
+    // Port 9: nothing answers, the agent keeps asking for its config.
+    AgentProcess agent({FIVENINES_AGENT_BINARY}, agent_env(dir.path() / "conf", 9), dir.path());
+    if (!agent.wait_for_log("starting", 10s)) return out + " agent did not start: " + agent.stderr_text();
+    out += " agent:" + describe(agent.pid());
+    stop(agent);
+    return out;
+  });
+  ASSERT_TRUE(report);
+  const std::string self = report->substr(0, report->find(' '));
+  const std::string uid = self.substr(self.find('=') + 1);
+  ASSERT_NE(uid, "0") << *report;
+  EXPECT_NE(report->find("control:owner=" + uid + " readable"), std::string::npos) << *report;
+  EXPECT_NE(report->find("agent:owner=0 unreadable"), std::string::npos) << *report;
 }
 
 TEST(CredentialsAtStart, TokenOfAnotherUserWithMode0644Exits2NamingPathAndMode) {
