@@ -41,13 +41,6 @@ class FdGuard {
 
 }  // namespace
 
-Secret::Secret(std::string_view value) : m_data(new char[value.size() + 1]), m_size(value.size()) {
-  if (!value.empty()) std::memcpy(m_data.get(), value.data(), value.size());
-  m_data[m_size] = '\0';
-}
-
-Secret::~Secret() { OPENSSL_cleanse(m_data.get(), m_size + 1); }
-
 std::optional<std::string> token_problem(std::string_view token) {
   if (token.empty()) return "is empty";
   if (token.size() > k_token_max_bytes) return "is larger than " + std::to_string(k_token_max_bytes) + " bytes";

@@ -35,6 +35,7 @@
 #include <string>
 #include <string_view>
 
+#include "identity/secret.hpp"
 #include "identity/token_policy.hpp"
 #include "util/result.hpp"
 
@@ -43,20 +44,8 @@ namespace fivenines {
 inline constexpr std::string_view k_token_file = "TOKEN";
 inline constexpr std::size_t k_token_max_bytes = 4096;
 
-// Bytes that must not leak: wiped on destruction, never copied.
-class Secret {
- public:
-  explicit Secret(std::string_view value);
-  ~Secret();
-  Secret(const Secret&) = delete;
-  Secret& operator=(const Secret&) = delete;
-
-  [[nodiscard]] std::string_view view() const { return {m_data.get(), m_size}; }
-
- private:
-  std::unique_ptr<char[]> m_data;
-  std::size_t m_size = 0;
-};
+// The token's bytes: one heap buffer, wiped before it is freed (secret.hpp).
+using Secret = SecretString;
 
 using SharedSecret = std::shared_ptr<const Secret>;
 
