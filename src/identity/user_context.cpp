@@ -32,31 +32,6 @@ bool nss_lookup(Lookup lookup, Entry& entry, std::vector<char>& buffer) {
   }
 }
 
-bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-// A setting's value for a warning line: printable ASCII only, at most 32
-// characters.
-std::string quoted_excerpt(std::string_view value) {
-  constexpr std::size_t k_max_chars = 32;
-  std::string out = "'";
-  for (std::size_t i = 0; i < value.size() && i < k_max_chars; ++i) {
-    const auto u = static_cast<unsigned char>(value[i]);
-    out += (u >= 0x20 && u < 0x7F) ? value[i] : '?';
-  }
-  if (value.size() > k_max_chars) out += "...";
-  return out + "'";
-}
-
 void write_common_head(JsonWriter& out, const UserContext& context) {
   out.key("username");
   out.string(context.username);

@@ -16,19 +16,10 @@ constexpr std::array<std::string_view, 10> k_skipped_fstypes = {
     "squashfs", "cagefs-skeleton", "overlay", "devtmpfs", "tmpfs", "loop", "nullfs", "cdfs", "udf", "iso9660",
 };
 
-bool equals_ascii_lower(std::string_view text, std::string_view lower) {
-  if (text.size() != lower.size()) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
 
 bool is_skipped_fstype(std::string_view fstype) {
   for (const auto skipped : k_skipped_fstypes) {
-    if (equals_ascii_lower(fstype, skipped)) return true;
+    if (equals_ignoring_ascii_case(fstype, skipped)) return true;
   }
   return false;
 }

@@ -4,13 +4,14 @@
 
 #include <array>
 
+#include "util/text.hpp"
+
 namespace fivenines {
 namespace {
 
 constexpr std::size_t k_host_name_max_bytes = 253;
 constexpr std::size_t k_label_max_bytes = 63;
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 

@@ -9,15 +9,8 @@
 namespace fivenines {
 namespace {
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-std::string lower(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) out += ascii_lower(c);
-  return out;
-}
 
 Error proxy_error(std::string_view reason) {
   // Never quote the value: it may hold a password.
@@ -169,7 +162,7 @@ Result<ProxyUrl> parse_proxy_url(std::string_view text) {
     if (byte <= 0x20 || byte >= 0x7f) return proxy_error("holds a space, control or non-ascii byte");
   }
   if (const std::size_t scheme_end = text.find("://"); scheme_end != std::string_view::npos) {
-    const std::string scheme = lower(text.substr(0, scheme_end));
+    const std::string scheme = ascii_lowered(text.substr(0, scheme_end));
     if (scheme != "http") {
       return proxy_error("unsupported scheme \"" + scheme.substr(0, 16) +
                          "\" (only http:// proxies; the tunnel to the api is tls)");
@@ -219,7 +212,7 @@ Result<ProxyUrl> parse_proxy_url(std::string_view text) {
     }
   }
   if (has_port && !parse_port_text(port_text, proxy.port)) return proxy_error("port must be an integer 1-65535");
-  proxy.host = lower(host);
+  proxy.host = ascii_lowered(host);
   return proxy;
 }
 
@@ -233,7 +226,7 @@ NoProxyRules parse_no_proxy(std::string_view text, const std::function<void(std:
     const std::string_view raw = text.substr(start, i - start);
     start = i + 1;
     if (raw.empty()) continue;
-    const std::string entry = lower(raw);
+    const std::string entry = ascii_lowered(raw);
     if (auto rule = parse_rule(entry)) {
       out.rules.push_back(std::move(*rule));
     } else if (on_skipped) {
@@ -244,7 +237,7 @@ NoProxyRules parse_no_proxy(std::string_view text, const std::function<void(std:
 }
 
 bool no_proxy_matches(const NoProxyRules& rules, std::string_view host) {
-  std::string name = lower(host);
+  std::string name = ascii_lowered(host);
   if (!name.empty() && name.back() == '.') name.pop_back();
   std::array<unsigned char, 16> address{};
   bool ipv6 = false;

@@ -81,4 +81,28 @@ bool LineSplitter::next(std::string_view& line) {
   return true;
 }
 
+std::string ascii_lowered(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = ascii_lower(c);
+  return out;
+}
+
+bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string quoted_excerpt(std::string_view value, std::size_t max_chars) {
+  std::string out = "'";
+  for (std::size_t i = 0; i < value.size() && i < max_chars; ++i) {
+    const auto u = static_cast<unsigned char>(value[i]);
+    out += (u >= 0x20 && u < 0x7F) ? value[i] : '?';
+  }
+  if (value.size() > max_chars) out += "...";
+  return out + "'";
+}
+
 }  // namespace fivenines

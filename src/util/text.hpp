@@ -1,10 +1,12 @@
-// Small, allocation-free helpers for reading kernel text formats.
+// Small helpers for reading kernel text formats and other outside text.
 // Every parser of outside text uses these instead of sscanf/stoul, which
 // accept signs, spaces and overflow silently.
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace fivenines {
@@ -20,6 +22,19 @@ namespace fivenines {
 [[nodiscard]] std::optional<double> parse_decimal(std::string_view text);
 
 [[nodiscard]] std::string_view trim(std::string_view text);
+
+// ASCII-only case folding: host names, schemes and keywords are compared
+// this way, never through the locale (which would map non-ASCII letters).
+[[nodiscard]] constexpr char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+[[nodiscard]] std::string ascii_lowered(std::string_view text);
+[[nodiscard]] bool equals_ignoring_ascii_case(std::string_view a, std::string_view b);
+
+// An outside value for a one-line message: single-quoted, printable ASCII
+// only (anything else becomes '?'), at most `max_chars` characters then
+// "...". Never for a secret.
+[[nodiscard]] std::string quoted_excerpt(std::string_view value, std::size_t max_chars = 32);
 
 // Splits on runs of spaces and tabs. Call next() until it returns false.
 class FieldSplitter {
