@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 namespace fivenines {
@@ -60,3 +61,25 @@ TEST(Splitters, FieldsAndLines) {
 
 }  // namespace
 }  // namespace fivenines
+
+using fivenines::ascii_lowered;
+using fivenines::equals_ignoring_ascii_case;
+using fivenines::quoted_excerpt;
+
+TEST(AsciiCase, FoldsOnlyAsciiLetters) {
+  EXPECT_EQ(ascii_lowered("LocalHost-01.EXAMPLE"), "localhost-01.example");
+  // Non-ASCII bytes (here UTF-8 for 'É') are left alone, never locale-mapped.
+  EXPECT_EQ(ascii_lowered("\xC3\x89T\xC3\xA9"), "\xC3\x89t\xC3\xA9");
+  EXPECT_TRUE(equals_ignoring_ascii_case("ENROLLMENT", "enrollment"));
+  EXPECT_FALSE(equals_ignoring_ascii_case("bound", "bounds"));
+  EXPECT_FALSE(equals_ignoring_ascii_case("\xC3\x89", "\xC3\xA9"));
+  EXPECT_FALSE(equals_ignoring_ascii_case("[", "{"));  // 0x5B vs 0x7B: not letters
+}
+
+TEST(QuotedExcerpt, PrintableAsciiCappedAndQuoted) {
+  EXPECT_EQ(quoted_excerpt("bund"), "'bund'");
+  EXPECT_EQ(quoted_excerpt(std::string_view("a\nb\0c\x7f\xC3\xA9", 8)), "'a?b?c?" "?" "?'");
+  EXPECT_EQ(quoted_excerpt(std::string(40, 'x')), "'" + std::string(32, 'x') + "...'");
+  EXPECT_EQ(quoted_excerpt("abcdef", 3), "'abc...'");
+  EXPECT_EQ(quoted_excerpt(""), "''");
+}
