@@ -209,6 +209,27 @@ TEST(DryRunOnThisHost, ConfigFileSelectsCollectors) {
   EXPECT_NE(run.err.find("bogus"), std::string::npos) << run.err;
 }
 
+// libcurl and the ~30 libraries it brings cost about 5 MiB of RSS just by
+// being loaded (platform/curl_library.hpp): a dry run, which opens no
+// connection, must never load it. The dynamic loader's own trace
+// (LD_DEBUG=files) names every library it loads; the control is
+// `config check` of an nginx URL, whose re-parse does use libcurl.
+TEST(DryRunOnThisHost, NeverLoadsLibcurl) {
+  TempDir config_dir;
+  auto env = base_env(config_dir.path());
+  env["LD_DEBUG"] = "files";
+  const auto dry_run = run_agent({"--dry-run"}, env);
+  ASSERT_EQ(dry_run.exit_code, 0) << dry_run.err.substr(0, 2000);
+  EXPECT_NE(dry_run.err.find("libcrypto.so"), std::string::npos) << "no loader trace?";
+  EXPECT_EQ(dry_run.err.find("libcurl.so"), std::string::npos);
+
+  const std::string config_path = config_dir.path() + "/nginx.json";
+  std::ofstream(config_path) << R"({"nginx": {"status_page_url": "http://127.0.0.1/nginx_status"}})";
+  const auto check = run_agent({"config", "check", config_path}, env);
+  ASSERT_EQ(check.exit_code, 0) << check.err.substr(0, 2000);
+  EXPECT_NE(check.err.find("libcurl.so.4"), std::string::npos);
+}
+
 TEST(DryRunOnThisHost, DotenvIsReadFromConfigDir) {
   TempDir config_dir;
   std::ofstream(config_dir.path() + "/.env") << "# comment\nexport LOG_LEVEL=debug\nbad line\n";
