@@ -1,4 +1,6 @@
 // fivenines-agent: argv → settings → dry run or the agent loop.
+#include <unistd.h>
+
 #include <cstdio>
 #include <span>
 #include <string>
@@ -41,6 +43,9 @@ int main(int argc, char** argv) {
   auto settings = resolve_settings(*command_line, env);
   if (!settings) return usage_error(settings.error().message);
   set_log_level(settings->log_level);
+  // Continuous mode logs on stdout as the reference does; a dry run keeps
+  // stdout for the payload.
+  if (!settings->dry_run) set_log_output_fd(STDOUT_FILENO);
   for (const auto& warning : settings->warnings) log_warn(warning);
 
   if (settings->dry_run) return run_dry_run(*settings);

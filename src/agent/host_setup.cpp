@@ -17,11 +17,11 @@ namespace fivenines {
 
 namespace {
 
-void write_all_stderr(const std::string& text) {
+void write_all_to_log(const std::string& text) {
   const char* data = text.data();
   std::size_t left = text.size();
   while (left > 0) {
-    const ssize_t n = ::write(STDERR_FILENO, data, left);
+    const ssize_t n = ::write(log_output_fd(), data, left);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;
     data += n;
@@ -56,7 +56,7 @@ HostIdentity read_host_identity(const Settings& settings, MachineIdMode machine_
 }
 
 void print_capabilities_banner(const CapabilitySet& capabilities) {
-  if (log_enabled(LogLevel::info)) write_all_stderr(capabilities_banner(capabilities));
+  if (log_enabled(LogLevel::info)) write_all_to_log(capabilities_banner(capabilities));
 }
 
 std::vector<std::string> child_env_deny_list() {

@@ -14,6 +14,7 @@ namespace {
 
 // The one piece of process-wide state: the level, read on every log call.
 std::atomic<int> g_log_level{static_cast<int>(LogLevel::info)};
+std::atomic<int> g_log_fd{STDERR_FILENO};
 
 constexpr std::string_view level_name(LogLevel level) {
   switch (level) {
@@ -27,6 +28,10 @@ constexpr std::string_view level_name(LogLevel level) {
 }
 
 }  // namespace
+
+void set_log_output_fd(int fd) { g_log_fd.store(fd, std::memory_order_relaxed); }
+
+int log_output_fd() { return g_log_fd.load(std::memory_order_relaxed); }
 
 void set_log_level(LogLevel level) { g_log_level.store(static_cast<int>(level), std::memory_order_relaxed); }
 
@@ -62,10 +67,11 @@ void log_message(LogLevel level, std::string_view message) {
   for (char c : message) line += (c == '\n' || c == '\r') ? ' ' : c;
   line += '\n';
   // A single write() keeps lines from different threads whole.
+  const int fd = log_output_fd();
   const char* data = line.data();
   std::size_t left = line.size();
   while (left > 0) {
-    const ssize_t n = ::write(STDERR_FILENO, data, left);
+    const ssize_t n = ::write(fd, data, left);
     if (n <= 0) break;
     data += n;
     left -= static_cast<std::size_t>(n);

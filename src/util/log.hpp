@@ -1,6 +1,8 @@
-// Process-wide logger: one line per message on stderr,
-// "[LEVEL][thread#<tid>] message" (wire contract §2.7; stderr rather than
-// stdout so that a dry run's stdout holds only the payload).
+// Process-wide logger: one line per message,
+// "[LEVEL][thread#<tid>] message" (wire contract §2.7). On stderr by
+// default, so that a dry run's stdout holds only the payload; continuous
+// mode logs on stdout, as the reference agent does (someone who runs it by
+// hand with `> agent.log` gets the same log).
 //
 // Thread-safe. Callers that build a debug message with formatting check
 // log_enabled(LogLevel::debug) first, so nothing is formatted when debug
@@ -14,6 +16,11 @@ namespace fivenines {
 enum class LogLevel { debug = 0, info = 1, warn = 2, error = 3, critical = 4 };
 
 void set_log_level(LogLevel level);
+
+// Where log lines (and the capability banner) go: STDERR_FILENO (default)
+// or STDOUT_FILENO. Set once at start, before any thread logs.
+void set_log_output_fd(int fd);
+[[nodiscard]] int log_output_fd();
 [[nodiscard]] LogLevel log_level();
 [[nodiscard]] bool log_enabled(LogLevel level);
 

@@ -87,7 +87,7 @@ void stop(AgentProcess& agent) {
   agent.send(SIGTERM);
   const auto code = agent.wait_exit(3s);
   ASSERT_TRUE(code) << "agent did not stop";
-  EXPECT_EQ(*code, 0) << agent.stderr_text();
+  EXPECT_EQ(*code, 0) << agent.log_text();
 }
 
 // A debug-level run's whole output names no token in clear.
@@ -103,9 +103,9 @@ TEST(CredentialsOnTheWire, EnrollmentAcceptsThePerHostTokenRefusesTheNextAndReme
   ASSERT_TRUE(run.api.ok()) << run.api.error();
   {
     AgentProcess agent({FIVENINES_AGENT_BINARY}, run.env(), run.dir.path());
-    ASSERT_TRUE(agent.wait_for_log("token swap done", 20s)) << agent.stderr_text();
+    ASSERT_TRUE(agent.wait_for_log("token swap done", 20s)) << agent.log_text();
     const ino_t swapped_inode = inode_of(run.token());
-    ASSERT_TRUE(agent.wait_for_log("refused", 20s)) << agent.stderr_text();
+    ASSERT_TRUE(agent.wait_for_log("refused", 20s)) << agent.log_text();
     stop(agent);
     const auto requests = run.api.records("request");
     ASSERT_GE(requests.size(), 2u);
@@ -115,7 +115,7 @@ TEST(CredentialsOnTheWire, EnrollmentAcceptsThePerHostTokenRefusesTheNextAndReme
     EXPECT_EQ(inode_of(run.token()), swapped_inode);  // the refusal did not touch TOKEN
     EXPECT_EQ(mode_of(run.token()), 0600u);
     EXPECT_EQ(read_whole_file(run.conf() / "TOKEN_STATE"), "per-host " + token_sha256_hex(k_per_host) + "\n");
-    const std::string log = agent.stderr_text();
+    const std::string log = agent.log_text();
     EXPECT_NE(log.find("[INFO]"), std::string::npos);
     EXPECT_NE(log.find("accepting a new token, old " + token_fingerprint(k_enrollment) + ", new " +
                        token_fingerprint(k_per_host)),
@@ -133,14 +133,14 @@ TEST(CredentialsOnTheWire, EnrollmentAcceptsThePerHostTokenRefusesTheNextAndReme
   const std::size_t before = run.api.records("request").size();
   const ino_t inode = inode_of(run.token());
   AgentProcess agent({FIVENINES_AGENT_BINARY}, run.env(), run.dir.path());
-  ASSERT_TRUE(agent.wait_for_log("refused", 20s)) << agent.stderr_text();
+  ASSERT_TRUE(agent.wait_for_log("refused", 20s)) << agent.log_text();
   stop(agent);
   const auto requests = run.api.records("request");
   ASSERT_GT(requests.size(), before);
   EXPECT_EQ(bearer(requests[before]), std::string("Bearer ") + k_per_host);
   EXPECT_EQ(read_whole_file(run.token()), k_per_host);
   EXPECT_EQ(inode_of(run.token()), inode);
-  EXPECT_NE(agent.stderr_text().find(token_fingerprint(k_third)), std::string::npos) << agent.stderr_text();
+  EXPECT_NE(agent.log_text().find(token_fingerprint(k_third)), std::string::npos) << agent.log_text();
   expect_no_token_in_output(agent, {k_per_host, k_third});
 }
 
@@ -155,9 +155,9 @@ TEST(CredentialsOnTheWire, BoundAcceptsAVerifyingBindingAndRefusesOneThatDoesNot
          {{"config", enabled_config()}, {"token", k_second}, {"token_binding", binding(k_enrollment, k_second)}}}}}));
   ASSERT_TRUE(run.api.ok()) << run.api.error();
   AgentProcess agent({FIVENINES_AGENT_BINARY}, run.env("bound"), run.dir.path());
-  ASSERT_TRUE(agent.wait_for_log("token swap done", 20s)) << agent.stderr_text();
+  ASSERT_TRUE(agent.wait_for_log("token swap done", 20s)) << agent.log_text();
   const ino_t swapped_inode = inode_of(run.token());
-  ASSERT_TRUE(agent.wait_for_log("refused", 20s)) << agent.stderr_text();
+  ASSERT_TRUE(agent.wait_for_log("refused", 20s)) << agent.log_text();
   stop(agent);
   const auto requests = run.api.records("request");
   ASSERT_GE(requests.size(), 2u);
@@ -165,7 +165,7 @@ TEST(CredentialsOnTheWire, BoundAcceptsAVerifyingBindingAndRefusesOneThatDoesNot
   EXPECT_EQ(bearer(requests[1]), std::string("Bearer ") + k_per_host);
   EXPECT_EQ(read_whole_file(run.token()), k_per_host);
   EXPECT_EQ(inode_of(run.token()), swapped_inode);
-  const std::string log = agent.stderr_text();
+  const std::string log = agent.log_text();
   EXPECT_NE(log.find("token rotation (bound): accepting a new token"), std::string::npos) << log;
   EXPECT_NE(log.find("refused (fingerprint " + token_fingerprint(k_second) +
                      "): token_binding does not verify (TOKEN_ROTATION=bound)"),
@@ -180,10 +180,10 @@ TEST(CredentialsOnTheWire, BoundRefusesATokenWithoutBinding) {
   ASSERT_TRUE(run.api.ok()) << run.api.error();
   const ino_t inode = inode_of(run.token());
   AgentProcess agent({FIVENINES_AGENT_BINARY}, run.env("bound"), run.dir.path());
-  ASSERT_TRUE(agent.wait_for_log("refused", 20s)) << agent.stderr_text();
+  ASSERT_TRUE(agent.wait_for_log("refused", 20s)) << agent.log_text();
   stop(agent);
-  EXPECT_NE(agent.stderr_text().find("no token_binding (TOKEN_ROTATION=bound)"), std::string::npos)
-      << agent.stderr_text();
+  EXPECT_NE(agent.log_text().find("no token_binding (TOKEN_ROTATION=bound)"), std::string::npos)
+      << agent.log_text();
   EXPECT_EQ(read_whole_file(run.token()), k_enrollment);
   EXPECT_EQ(inode_of(run.token()), inode);
   EXPECT_FALSE(fs::exists(run.conf() / "TOKEN_STATE"));
@@ -195,8 +195,8 @@ TEST(CredentialsOnTheWire, AlwaysAcceptsEveryNewTokenWithMode0600UnderUmask000) 
                          {{"json", {{"config", enabled_config()}, {"token", k_second}}}}}));
   ASSERT_TRUE(run.api.ok()) << run.api.error();
   AgentProcess agent({FIVENINES_AGENT_BINARY}, run.env("always"), run.dir.path(), /*umask_for_child=*/0);
-  ASSERT_TRUE(run.api.wait_for_records("request", 2, 20s)) << agent.stderr_text();
-  ASSERT_TRUE(agent.wait_for_log("new " + token_fingerprint(k_second), 20s)) << agent.stderr_text();
+  ASSERT_TRUE(run.api.wait_for_records("request", 2, 20s)) << agent.log_text();
+  ASSERT_TRUE(agent.wait_for_log("new " + token_fingerprint(k_second), 20s)) << agent.log_text();
   ASSERT_TRUE(agent.wait_for_log("stored in", 5s));
   stop(agent);
   const auto requests = run.api.records("request");
@@ -207,7 +207,7 @@ TEST(CredentialsOnTheWire, AlwaysAcceptsEveryNewTokenWithMode0600UnderUmask000) 
     EXPECT_EQ(mode_of(run.conf() / name), 0600u) << name;
   }
   EXPECT_TRUE(temp_files_in(run.conf()).empty());
-  const std::string log = agent.stderr_text();
+  const std::string log = agent.log_text();
   EXPECT_NE(log.find("old " + token_fingerprint(k_per_host) + ", new " + token_fingerprint(k_second)),
             std::string::npos)
       << log;
@@ -238,7 +238,7 @@ TEST(CredentialsOnTheWire, MalformedTokensLeaveTokenUntouchedWhateverThePolicy) 
     const ino_t inode = inode_of(run.token());
     // always: the most permissive policy, so only the format check refuses.
     AgentProcess agent({FIVENINES_AGENT_BINARY}, run.env("always"), run.dir.path());
-    ASSERT_TRUE(agent.wait_for_log(item.logged, 30s)) << agent.stderr_text();
+    ASSERT_TRUE(agent.wait_for_log(item.logged, 30s)) << agent.log_text();
     stop(agent);
     EXPECT_EQ(read_whole_file(run.token()), k_enrollment);
     EXPECT_EQ(inode_of(run.token()), inode);
@@ -262,7 +262,7 @@ TEST(CredentialsOnTheWire, UserContextMinimalRidesOnlyInGetConfigWithFlagsInstea
   ApiRun run(Json::array({{{"json", {{"config", enabled_config()}}}}}));
   ASSERT_TRUE(run.api.ok()) << run.api.error();
   AgentProcess agent({FIVENINES_AGENT_BINARY}, run.env("", "minimal"), run.dir.path());
-  ASSERT_TRUE(run.api.wait_for_records("request", 2, 20s)) << agent.stderr_text();
+  ASSERT_TRUE(run.api.wait_for_records("request", 2, 20s)) << agent.log_text();
   stop(agent);
   const auto requests = run.api.records("request");
   const Json config_request = Json::parse(requests[0]["body"].get<std::string>());
@@ -289,7 +289,7 @@ TEST(CredentialsOnTheWire, UserContextFullRidesInEveryPayloadWithTheReferenceFie
   ApiRun run(Json::array({{{"json", {{"config", enabled_config()}}}}}));
   ASSERT_TRUE(run.api.ok()) << run.api.error();
   AgentProcess agent({FIVENINES_AGENT_BINARY}, run.env("", "full"), run.dir.path());
-  ASSERT_TRUE(run.api.wait_for_records("request", 2, 20s)) << agent.stderr_text();
+  ASSERT_TRUE(run.api.wait_for_records("request", 2, 20s)) << agent.log_text();
   stop(agent);
   const auto requests = run.api.records("request");
   for (std::size_t i = 0; i < 2; ++i) {
@@ -312,16 +312,16 @@ TEST(CredentialsAtStart, OwnTokenWithMode0644IsSetTo0600WithAWarning) {
   const ino_t inode = inode_of(dir.path() / "conf" / "TOKEN");
   // Port 9: nothing answers; the checks come first anyway.
   AgentProcess agent({FIVENINES_AGENT_BINARY}, agent_env(dir.path() / "conf", 9), dir.path());
-  ASSERT_TRUE(agent.wait_for_log("starting", 10s)) << agent.stderr_text();
+  ASSERT_TRUE(agent.wait_for_log("starting", 10s)) << agent.log_text();
   stop(agent);
   const fs::path token = dir.path() / "conf" / "TOKEN";
   EXPECT_EQ(mode_of(token), 0600u);
   EXPECT_EQ(inode_of(token), inode);  // repaired in place, not rewritten
   EXPECT_EQ(read_whole_file(token), k_enrollment);
-  EXPECT_NE(agent.stderr_text().find("[WARNING][thread#"), std::string::npos);
-  EXPECT_NE(agent.stderr_text().find(token.string() + ": mode 0644 was readable by group or others; set to 0600"),
+  EXPECT_NE(agent.log_text().find("[WARNING][thread#"), std::string::npos);
+  EXPECT_NE(agent.log_text().find(token.string() + ": mode 0644 was readable by group or others; set to 0600"),
             std::string::npos)
-      << agent.stderr_text();
+      << agent.log_text();
 }
 
 // A process that is not dumpable has its /proc/<pid> files owned by root, so
@@ -351,7 +351,7 @@ TEST(CredentialsAtStart, AgentIsNotDumpableSoItsProcFilesAreClosedToItsOwnUser) 
     }
     // Port 9: nothing answers, the agent keeps asking for its config.
     AgentProcess agent({FIVENINES_AGENT_BINARY}, agent_env(dir.path() / "conf", 9), dir.path());
-    if (!agent.wait_for_log("starting", 10s)) return out + " agent did not start: " + agent.stderr_text();
+    if (!agent.wait_for_log("starting", 10s)) return out + " agent did not start: " + agent.log_text();
     out += " agent:" + describe(agent.pid());
     stop(agent);
     return out;
@@ -374,7 +374,7 @@ TEST(CredentialsAtStart, TokenOfAnotherUserWithMode0644Exits2NamingPathAndMode) 
   const auto code = agent.wait_exit(10s);
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 2);
-  const std::string log = agent.stderr_text();
+  const std::string log = agent.log_text();
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
   EXPECT_NE(log.find(token.string() + ": mode 0644 is readable by group or others (owner uid 65534"),
             std::string::npos)
@@ -395,7 +395,7 @@ TEST(CredentialsAtStart, SymlinkedTokenExits2AndIsNeverFollowedNorWrittenThrough
   const auto code = agent.wait_exit(10s);
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 2);
-  const std::string log = agent.stderr_text();
+  const std::string log = agent.log_text();
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
   EXPECT_NE(log.find((conf / "TOKEN").string() + ": is a symlink, refused (never followed)"), std::string::npos)
       << log;
@@ -412,12 +412,12 @@ TEST(CredentialsAtStart, ConfigDirWritableByOthersIsRepairedWhenOwnedAndRefusedW
   ::chmod(conf.c_str(), 0777);
   {
     AgentProcess agent({FIVENINES_AGENT_BINARY}, agent_env(conf, 9), dir.path());
-    ASSERT_TRUE(agent.wait_for_log("starting", 10s)) << agent.stderr_text();
+    ASSERT_TRUE(agent.wait_for_log("starting", 10s)) << agent.log_text();
     stop(agent);
     EXPECT_EQ(mode_of(conf), 0755u);
-    EXPECT_NE(agent.stderr_text().find(conf.string() + ": mode 0777 was writable by group or others; set to 0755"),
+    EXPECT_NE(agent.log_text().find(conf.string() + ": mode 0777 was writable by group or others; set to 0755"),
               std::string::npos)
-        << agent.stderr_text();
+        << agent.log_text();
   }
   if (!running_as_root()) GTEST_SKIP() << "needs root to give CONFIG_DIR to another user (CI runs as root)";
   ::chmod(conf.c_str(), 0777);
@@ -426,9 +426,9 @@ TEST(CredentialsAtStart, ConfigDirWritableByOthersIsRepairedWhenOwnedAndRefusedW
   const auto code = agent.wait_exit(10s);
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 2);
-  EXPECT_NE(agent.stderr_text().find(conf.string() + ": mode 0777 is writable by group or others (owner uid 65534"),
+  EXPECT_NE(agent.log_text().find(conf.string() + ": mode 0777 is writable by group or others (owner uid 65534"),
             std::string::npos)
-      << agent.stderr_text();
+      << agent.log_text();
   EXPECT_EQ(mode_of(conf), 0777u);
 }
 
@@ -537,7 +537,7 @@ TEST(CredentialsCrashSafety, KillNineOfTheRealAgentAroundItsTokenSwapLeavesAWhol
     AgentProcess agent({FIVENINES_AGENT_BINARY}, run.env("always"), run.dir.path(), /*umask_for_child=*/0);
     // The request is logged before it is answered: kill somewhere around
     // the answer and the swap it causes.
-    ASSERT_TRUE(run.api.wait_for_records("request", before + 1, 20s)) << agent.stderr_text();
+    ASSERT_TRUE(run.api.wait_for_records("request", before + 1, 20s)) << agent.log_text();
     std::this_thread::sleep_for(std::chrono::microseconds(delay_us(random)));
     ::kill(agent.pid(), SIGKILL);
     ASSERT_TRUE(agent.wait_exit(5s));

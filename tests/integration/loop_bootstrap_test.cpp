@@ -24,7 +24,7 @@ TEST(LoopBootstrap, MissingTokenExits2WithOneLineNamingThePath) {
   const auto code = agent.wait_exit(10s);
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 2);
-  const std::string log = agent.stderr_text();
+  const std::string log = agent.log_text();
   EXPECT_NE(log.find("token file " + (dir.path() / "conf" / "TOKEN").string() + ": does not exist"),
             std::string::npos)
       << log;
@@ -38,8 +38,8 @@ TEST(LoopBootstrap, TokenWithAControlCharacterInsideExits2) {
   const auto code = agent.wait_exit(10s);
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 2);
-  EXPECT_NE(agent.stderr_text().find("TOKEN: holds whitespace or a control character"), std::string::npos)
-      << agent.stderr_text();
+  EXPECT_NE(agent.log_text().find("TOKEN: holds whitespace or a control character"), std::string::npos)
+      << agent.log_text();
 }
 
 TEST(LoopBootstrap, AsksForTheConfigThenSendsTheFirstPayload) {
@@ -51,11 +51,16 @@ TEST(LoopBootstrap, AsksForTheConfigThenSendsTheFirstPayload) {
   ASSERT_TRUE(api.ok()) << api.error();
   write_token(dir.path() / "conf", std::string(k_token) + "\n");
   AgentProcess agent({FIVENINES_AGENT_BINARY}, agent_env(dir.path() / "conf", api.port()), dir.path());
-  ASSERT_TRUE(api.wait_for_records("request", 2, 20s)) << agent.stderr_text();
+  ASSERT_TRUE(api.wait_for_records("request", 2, 20s)) << agent.log_text();
   agent.send(SIGTERM);
   const auto code = agent.wait_exit(2s);
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 0);
+  // Continuous mode logs, banner included, on stdout as the reference agent
+  // does (wire contract §2.7); stderr stays empty.
+  EXPECT_NE(agent.log_text().find("[INFO][thread#"), std::string::npos) << agent.log_text();
+  EXPECT_NE(agent.log_text().find("Capabilities Detection"), std::string::npos) << agent.log_text();
+  EXPECT_EQ(agent.stderr_text(), "");
 
   const auto requests = api.records("request");
   ASSERT_GE(requests.size(), 2u);
@@ -81,7 +86,7 @@ TEST(LoopBootstrap, AsksForTheConfigThenSendsTheFirstPayload) {
   EXPECT_EQ(mode_of(machine_id), 0600u);
   EXPECT_EQ(config_request["machine_id"], read_whole_file(machine_id));
   EXPECT_EQ(payload["machine_id"], read_whole_file(machine_id));
-  const std::string log = agent.stderr_text();
+  const std::string log = agent.log_text();
   EXPECT_NE(log.find("collection enabled by the api: every 30 s"), std::string::npos) << log;
   EXPECT_EQ(log.find(k_token), std::string::npos) << log;
 }
@@ -98,7 +103,7 @@ TEST(LoopBootstrap, TokenInTheAnswerReplacesTokenCrashSafelyAndIsUsedNext) {
   write_token(dir.path() / "conf", k_token, 0644);
   const ino_t old_inode = inode_of(dir.path() / "conf" / "TOKEN");
   AgentProcess agent({FIVENINES_AGENT_BINARY}, agent_env(dir.path() / "conf", api.port()), dir.path(), 0);
-  ASSERT_TRUE(api.wait_for_records("request", 2, 20s)) << agent.stderr_text();
+  ASSERT_TRUE(api.wait_for_records("request", 2, 20s)) << agent.log_text();
   agent.send(SIGTERM);
   ASSERT_TRUE(agent.wait_exit(2s));
 
@@ -112,7 +117,7 @@ TEST(LoopBootstrap, TokenInTheAnswerReplacesTokenCrashSafelyAndIsUsedNext) {
   for (const auto& entry : fs::directory_iterator(dir.path() / "conf")) {
     EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
   }
-  const std::string log = agent.stderr_text();
+  const std::string log = agent.log_text();
   EXPECT_NE(log.find("token swap done"), std::string::npos) << log;
   EXPECT_EQ(log.find("per-host-token-5e2b"), std::string::npos) << log;
   EXPECT_EQ(log.find(k_token), std::string::npos) << log;
@@ -140,10 +145,10 @@ TEST(LoopBootstrap, ChildProcessesSeeNeitherTheApiNorAnythingTokenish) {
   env["NOTIFY_SOCKET"] = (dir.path() / "nobody-listens").string();
   env["KEEP_ME"] = "visible";
   AgentProcess agent({FIVENINES_AGENT_BINARY}, env, dir.path());
-  ASSERT_TRUE(api.wait_for_records("request", 1, 20s)) << agent.stderr_text();
+  ASSERT_TRUE(api.wait_for_records("request", 1, 20s)) << agent.log_text();
   agent.send(SIGTERM);
   ASSERT_TRUE(agent.wait_exit(2s));
-  ASSERT_TRUE(fs::exists(dump)) << agent.stderr_text();
+  ASSERT_TRUE(fs::exists(dump)) << agent.log_text();
   const std::string child_env = read_whole_file(dump);
   EXPECT_NE(child_env.find("KEEP_ME=visible"), std::string::npos) << child_env;
   for (const char* hidden : {"API_URL", "FIVENINES_TOKEN", "my_api_key", "DB_PASSWORD", "NOTIFY_SOCKET",

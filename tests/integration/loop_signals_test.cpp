@@ -40,17 +40,17 @@ TEST(LoopSignals, SigtermDuringARetryWaitStopsWithinOneSecond) {
   AgentProcess agent({FIVENINES_AGENT_BINARY}, agent_env(dir.path() / "conf", api.port()), dir.path());
   ASSERT_TRUE(agent.started());
   // Default request_options: after the failed first attempt, a 5 s wait.
-  ASSERT_TRUE(agent.wait_for_log("attempt 1 of 3 failed: http status 500", 20s)) << agent.stderr_text();
+  ASSERT_TRUE(agent.wait_for_log("attempt 1 of 3 failed: http status 500", 20s)) << agent.log_text();
   std::this_thread::sleep_for(500ms);
   const auto start = Clock::now();
   agent.send(SIGTERM);
   const auto code = agent.wait_exit(1000ms);
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-  ASSERT_TRUE(code) << "still running 1 s after SIGTERM\n" << agent.stderr_text();
+  ASSERT_TRUE(code) << "still running 1 s after SIGTERM\n" << agent.log_text();
   EXPECT_EQ(*code, 0);
   EXPECT_LT(took, 1000ms);
   EXPECT_EQ(api.records("request").size(), 1u) << "no attempt after the stop";
-  const std::string log = agent.stderr_text();
+  const std::string log = agent.log_text();
   EXPECT_NE(log.find("sigterm: stopping"), std::string::npos) << log;
   EXPECT_NE(log.find("body: 'down for maintenance'"), std::string::npos) << log;
   EXPECT_EQ(log.find(k_token), std::string::npos) << log;
@@ -65,15 +65,15 @@ TEST(LoopSignals, SigintDuringAHungConnectionStopsWithinOneSecond) {
   ASSERT_TRUE(api.ok()) << api.error();
   write_token(dir.path() / "conf", k_token);
   AgentProcess agent({FIVENINES_AGENT_BINARY}, agent_env(dir.path() / "conf", api.port()), dir.path());
-  ASSERT_TRUE(api.wait_for_records("request", 1, 20s)) << agent.stderr_text();
+  ASSERT_TRUE(api.wait_for_records("request", 1, 20s)) << agent.log_text();
   std::this_thread::sleep_for(500ms);  // the answer never comes; timeout is 5 s
   const auto start = Clock::now();
   agent.send(SIGINT);
   const auto code = agent.wait_exit(1000ms);
-  ASSERT_TRUE(code) << "still running 1 s after SIGINT\n" << agent.stderr_text();
+  ASSERT_TRUE(code) << "still running 1 s after SIGINT\n" << agent.log_text();
   EXPECT_EQ(*code, 0);
   EXPECT_LT(Clock::now() - start, 1000ms);
-  EXPECT_NE(agent.stderr_text().find("sigint: stopping"), std::string::npos);
+  EXPECT_NE(agent.log_text().find("sigint: stopping"), std::string::npos);
 }
 
 TEST(LoopSignals, SighupReprobesCapabilitiesWithoutARestart) {
@@ -85,20 +85,20 @@ TEST(LoopSignals, SighupReprobesCapabilitiesWithoutARestart) {
   ASSERT_TRUE(api.ok()) << api.error();
   write_token(dir.path() / "conf", k_token);
   AgentProcess agent({FIVENINES_AGENT_BINARY}, agent_env(dir.path() / "conf", api.port(), "info"), dir.path());
-  ASSERT_TRUE(agent.wait_for_log("collection not enabled by the api", 20s)) << agent.stderr_text();
-  EXPECT_EQ(occurrences(agent.stderr_text(), "Capabilities Detection"), 1u);
+  ASSERT_TRUE(agent.wait_for_log("collection not enabled by the api", 20s)) << agent.log_text();
+  EXPECT_EQ(occurrences(agent.log_text(), "Capabilities Detection"), 1u);
 
   agent.send(SIGHUP);
   ASSERT_TRUE(agent.wait_for_log("sighup: re-probing capabilities", 5s));
   const auto deadline = Clock::now() + 15s;
-  while (occurrences(agent.stderr_text(), "Capabilities Detection") < 2 && Clock::now() < deadline) {
+  while (occurrences(agent.log_text(), "Capabilities Detection") < 2 && Clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);
   }
-  EXPECT_EQ(occurrences(agent.stderr_text(), "Capabilities Detection"), 2u) << agent.stderr_text();
+  EXPECT_EQ(occurrences(agent.log_text(), "Capabilities Detection"), 2u) << agent.log_text();
   // Still the same process, still waiting: no restart, no extra get_config.
   EXPECT_FALSE(agent.wait_exit(300ms));
   EXPECT_EQ(api.records("request").size(), 1u);
-  EXPECT_EQ(occurrences(agent.stderr_text(), "starting: api"), 1u);
+  EXPECT_EQ(occurrences(agent.log_text(), "starting: api"), 1u);
 
   agent.send(SIGTERM);
   const auto code = agent.wait_exit(1000ms);
@@ -158,7 +158,7 @@ TEST(LoopSignals, NotifiesSystemdReadyWatchdogAndStopping) {
   env["WATCHDOG_USEC"] = "1000000";  // ping at least every 0.5 s
   AgentProcess agent({FIVENINES_AGENT_BINARY}, env, dir.path());
   const auto first = socket.receive(20s, "READY=1");
-  ASSERT_FALSE(first.empty()) << agent.stderr_text();
+  ASSERT_FALSE(first.empty()) << agent.log_text();
   EXPECT_EQ(first.back(), "READY=1");
   // Now in the 25 s wait for the next get_config: the watchdog is fed.
   const auto during = socket.receive(2500ms);

@@ -98,16 +98,19 @@ class AgentProcess {
   bool wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     for (;;) {
-      if (stderr_text().find(needle) != std::string::npos) return true;
+      if (log_text().find(needle) != std::string::npos) return true;
       if (wait_exit(std::chrono::milliseconds(0)) || Clock::now() >= deadline) {
-        return stderr_text().find(needle) != std::string::npos;
+        return log_text().find(needle) != std::string::npos;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
 
-  [[nodiscard]] std::string stderr_text() const { return read_whole_file(m_stderr); }
+  // Continuous mode logs on stdout (wire contract §2.7); stderr holds only
+  // what comes before the log is set up (a usage error).
+  [[nodiscard]] std::string log_text() const { return read_whole_file(m_stdout); }
   [[nodiscard]] std::string stdout_text() const { return read_whole_file(m_stdout); }
+  [[nodiscard]] std::string stderr_text() const { return read_whole_file(m_stderr); }
 
  private:
   fs::path m_stdout;
