@@ -27,6 +27,7 @@ namespace {
 
 constexpr milliseconds k_poll_slice{100};  // how often `stopping` and the deadline are looked at
 constexpr long k_min_tls_security_level = 2;
+constexpr const char* k_tls12_cipher_list = "ECDHE+AESGCM:ECDHE+CHACHA20";
 constexpr unsigned k_min_curl_version = 0x075500;  // 7.85.0: CURLOPT_PROTOCOLS_STR
 
 // Log style is lower-case; a library's "Failed to connect" becomes "failed to
@@ -166,6 +167,10 @@ bool enforce_tls_policy(void* ssl_ctx, const std::string& host, bool ip_literal)
   if (min_version == 0 || min_version < TLS1_2_VERSION) {
     if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) return false;
   }
+  // TLS 1.2 suites: AEAD with forward secrecy only (ECDHE with AES-GCM or
+  // ChaCha20-Poly1305); no CBC, no RSA key exchange, whatever CipherString
+  // the system configuration has. TLS 1.3's suites all qualify as they are.
+  if (SSL_CTX_set_cipher_list(ctx, k_tls12_cipher_list) != 1) return false;
   // A permissive CipherString (DEFAULT@SECLEVEL=0) lowers the level when the
   // context is made; raise it back. Level 2: >= 112-bit security (RSA 2048),
   // no SHA-1 in signatures; also applied to the certificate chain.

@@ -39,6 +39,7 @@ Command line
                  The server side is permissive on purpose (security level 0, any
                  key size) so that only the client under test decides.
   --tls-max 1.1  offer only TLS 1.0 and 1.1 (for "refuse old TLS" tests).
+  --tls12-ciphers LIST  offer only TLS 1.2 with these OpenSSL cipher suites.
   --stall        accept connections and never send or read a byte (no TLS
                  handshake, no HTTP): logs {"kind": "stalled", "peer": ...}
                  and holds the connection until the client closes it.
@@ -279,11 +280,17 @@ class Server(http.server.ThreadingHTTPServer):
         pass  # client went away; nothing to report beyond the record
 
 
-def make_tls_context(cert, key, tls_max):
+def make_tls_context(cert, key, tls_max, tls12_ciphers=None):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     # Permissive on purpose: the client under test must be the one refusing.
     context.set_ciphers("DEFAULT:@SECLEVEL=0")
-    if tls_max == "1.1":
+    if tls12_ciphers:
+        # Only these TLS 1.2 suites, and no TLS 1.3 (whose suites are all AEAD
+        # with forward secrecy): for "refuse weak TLS 1.2 suites" tests.
+        context.set_ciphers(tls12_ciphers + ":@SECLEVEL=0")
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
+    elif tls_max == "1.1":
         context.minimum_version = ssl.TLSVersion.TLSv1
         context.maximum_version = ssl.TLSVersion.TLSv1_1
     else:
@@ -308,10 +315,11 @@ def main():
     parser.add_argument("--cert")
     parser.add_argument("--key")
     parser.add_argument("--tls-max", choices=["1.1"])
+    parser.add_argument("--tls12-ciphers")
     parser.add_argument("--stall", action="store_true")
     args = parser.parse_args()
 
-    tls_context = make_tls_context(args.cert, args.key, args.tls_max) if args.cert else None
+    tls_context = make_tls_context(args.cert, args.key, args.tls_max, args.tls12_ciphers) if args.cert else None
     family = socket.AF_INET6 if ":" in args.bind else socket.AF_INET
     server = Server((args.bind, args.port), family, tls_context, Recorder(args.log), Script(args.script),
                     args.stall)

@@ -5,7 +5,7 @@
 #
 # NAME: the DNS names and IP addresses the good certificate is valid for
 # (default: api.test). The first NAME is "the" host of the bad certificates.
-# Every key is EC P-256 except rsa1024.key. In OUT_DIR (created if needed):
+# Every key is EC P-256 except rsa1024.key and good_rsa.key. In OUT_DIR (created if needed):
 #
 #   ca.pem ca.key                 the test root CA: point SSL_CERT_FILE / the CA bundle here
 #   good.pem good.key             signed by the CA, subjectAltName = every NAME
@@ -17,6 +17,7 @@
 #   cn_only.pem .key              CN = first NAME, no subjectAltName at all
 #   non_ca_chain.pem .key         leaf + intermediate whose basicConstraints say CA:FALSE
 #   rsa1024.pem .key              a 1024-bit RSA key, signed by the CA
+#   good_rsa.pem .key             as good, with a 2048-bit RSA key (for RSA key-exchange suites)
 #   permissive_openssl.cnf        an OPENSSL_CONF allowing TLS 1.0 and security level 0
 #
 # The *.pem server files hold the chain to serve (leaf first).
@@ -111,6 +112,8 @@ ec_key not_yet_valid.key && sign not_yet_valid ca "$first" leaf_ext -startdate 2
 ec_key cn_only.key && sign cn_only ca "$first" cn_only_ext -days 30
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out rsa1024.key 2>/dev/null
 sign rsa1024 ca "$first" leaf_ext -days 30
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out good_rsa.key 2>/dev/null
+sign good_rsa ca "$first" leaf_ext -days 30
 
 SAN="DNS:wrong.test,IP:192.0.2.1"
 ec_key wrong_host.key && sign wrong_host ca wrong.test leaf_ext -days 30
@@ -138,6 +141,6 @@ MinProtocol = TLSv1
 CipherString = DEFAULT@SECLEVEL=0
 EOF
 
-for file in ca good self_signed unknown_ca wrong_host expired not_yet_valid cn_only non_ca_chain rsa1024; do
+for file in ca good good_rsa self_signed unknown_ca wrong_host expired not_yet_valid cn_only non_ca_chain rsa1024; do
   [ -s "$file.pem" ] || { echo "make_test_pki: $file.pem was not made" >&2; exit 1; }
 done

@@ -491,6 +491,47 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(param_info.param.cert) + (param_info.param.tls_max_1_1 ? "_tls_1_1_only" : "");
     });
 
+// TLS 1.2 suites the agent offers are AEAD with forward secrecy only: a
+// server that offers only a CBC suite, or only RSA key exchange, is refused
+// before any request byte, and one that offers a good suite among bad ones
+// is still reached (TLS 1.3's suites all qualify).
+TEST_F(HttpsTransportTest, Tls12SuitesWithoutForwardSecrecyOrAeadAreRefused) {
+  struct Offer {
+    const char* cert;
+    const char* suites;
+  };
+  int servers = 0;  // each server its own record file
+  // CBC suites with forward secrecy (EC key), then RSA key exchange, GCM or
+  // CBC (RSA key): each accepted by libcurl's and OpenSSL's defaults at
+  // security level 2.
+  for (const Offer offer : {Offer{"good", "ECDHE-ECDSA-AES128-SHA256"}, Offer{"good", "ECDHE-ECDSA-AES256-SHA"},
+                            Offer{"good_rsa", "ECDHE-RSA-AES128-SHA256"}, Offer{"good_rsa", "AES256-GCM-SHA384"},
+                            Offer{"good_rsa", "AES128-SHA"}}) {
+    auto options = api_options(offer.cert);
+    options.tls12_ciphers = offer.suites;
+    auto api = start_api(options, "api" + std::to_string(++servers));
+    ASSERT_TRUE(api->ok()) << offer.suites;
+    auto answer = post(*transport(api_url("api.test", api->port())));
+    ASSERT_FALSE(answer.has_value()) << offer.suites << " was accepted";
+    EXPECT_EQ(answer.error().message.find(k_token), std::string::npos);
+    ASSERT_TRUE(api->wait_for_records("tls_error", 1)) << offer.suites << ": the client never reached the server";
+    EXPECT_TRUE(api->records("request").empty()) << offer.suites << ": a request got through";
+  }
+  for (const Offer offer : {Offer{"good", "ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES128-GCM-SHA256"},
+                            Offer{"good", "ECDHE-ECDSA-CHACHA20-POLY1305"},
+                            Offer{"good_rsa", "AES128-SHA:ECDHE-RSA-AES256-GCM-SHA384"}}) {
+    auto options = api_options(offer.cert);
+    options.tls12_ciphers = offer.suites;
+    auto api = start_api(options, "api" + std::to_string(++servers));
+    ASSERT_TRUE(api->ok()) << offer.suites;
+    auto answer = post(*transport(api_url("api.test", api->port())));
+    ASSERT_TRUE(answer.has_value()) << offer.suites << ": " << answer.error().message;
+    const auto requests = api->records("request");
+    ASSERT_EQ(requests.size(), 1u) << offer.suites;
+    EXPECT_EQ(requests[0]["tls_version"], "TLSv1.2") << offer.suites;
+  }
+}
+
 // --- proxy
 
 TEST_F(HttpsTransportTest, TunnelsThroughTheProxyWithTlsEndToEnd) {
@@ -602,6 +643,18 @@ TEST(TlsPolicy, OverridesAPermissiveContext) {
       << "the common name would be checked when there is no subjectAltName";
   ASSERT_NE(X509_VERIFY_PARAM_get0_host(param, 0), nullptr);
   EXPECT_STREQ(X509_VERIFY_PARAM_get0_host(param, 0), "api.test");
+  // Every TLS 1.2 suite left has ECDHE key exchange and an AEAD cipher.
+  STACK_OF(SSL_CIPHER)* suites = SSL_CTX_get_ciphers(ctx.get());
+  ASSERT_NE(suites, nullptr);
+  int tls12_suites = 0;
+  for (int i = 0; i < sk_SSL_CIPHER_num(suites); ++i) {
+    const SSL_CIPHER* suite = sk_SSL_CIPHER_value(suites, i);
+    if (SSL_CIPHER_get_kx_nid(suite) == NID_kx_any) continue;  // a TLS 1.3 suite
+    ++tls12_suites;
+    EXPECT_EQ(SSL_CIPHER_get_kx_nid(suite), NID_kx_ecdhe) << SSL_CIPHER_get_name(suite);
+    EXPECT_TRUE(SSL_CIPHER_is_aead(suite)) << SSL_CIPHER_get_name(suite);
+  }
+  EXPECT_GE(tls12_suites, 4);  // ECDSA and RSA, each with AES-GCM and ChaCha20
 
   // "0" is OpenSSL's "lowest supported version": raised too.
   SslCtx lowest = permissive_context();

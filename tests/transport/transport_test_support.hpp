@@ -295,6 +295,7 @@ struct ApiServerOptions {
   std::string bind = "127.0.0.1";
   std::string cert;   // "good", "expired", ... (a TestPki file stem); empty = plain HTTP
   bool tls_max_1_1 = false;
+  std::string tls12_ciphers;  // non-empty: only TLS 1.2 with these suites
   bool stall = false;  // accept and never answer (not even the TLS handshake)
   std::uint16_t port = 0;  // 0: any free port
   Json script;        // null = the server's default (200 {"config": {}})
@@ -323,6 +324,7 @@ class ApiServer : public PortServer {
                                pki.file(options.cert + ".key").string()});
     }
     if (options.tls_max_1_1) args.insert(args.end(), {"--tls-max", "1.1"});
+    if (!options.tls12_ciphers.empty()) args.insert(args.end(), {"--tls12-ciphers", options.tls12_ciphers});
     if (options.stall) args.push_back("--stall");
     if (options.port != 0) args.insert(args.end(), {"--port", std::to_string(options.port)});
     return args;
