@@ -143,6 +143,15 @@ bool curl_library_loaded() { return g_loaded.load(std::memory_order_acquire); }
 
 using fivenines::curl;
 
+// curl_easy_setopt and curl_easy_getinfo take an enum before the `...`
+// (curl.h's prototypes, which these definitions must match); clang warns
+// that va_start after a promotable parameter is undefined by the standard.
+// Every Linux ABI passes the enum as the int it promotes to, and libcurl's
+// own definitions do exactly this.
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wvarargs"
+#endif
+
 extern "C" {
 
 CURLcode(curl_global_init)(long flags) {
