@@ -11,6 +11,7 @@
 #include "config/loopback_target.hpp"
 #include "util/ip_address.hpp"
 #include "util/python_float.hpp"
+#include "util/text.hpp"
 
 namespace fivenines {
 
@@ -129,20 +130,9 @@ bool is_topic_filter(std::string_view text) {
 // broker): a host name or an IP literal.
 bool is_network_host(std::string_view text) { return is_host_name(text) || parse_ip_literal(text).has_value(); }
 
-// A key as shown in a warning: printable ASCII only, at most 64 bytes, so a
+// A key as shown in a message: printable ASCII only, at most 64 bytes, so a
 // hostile key cannot forge log lines or flood the log.
-std::string shown_key(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (out.size() >= 64) {
-      out += "...";
-      break;
-    }
-    const auto u = static_cast<unsigned char>(c);
-    out += (u >= 0x20 && u < 0x7F) ? c : '?';
-  }
-  return out;
-}
+std::string shown_key(std::string_view key) { return printable_excerpt(key, 64); }
 
 // A number as shown in a warning or written in a config: an integer when
 // whole, else Python's float text.
@@ -443,26 +433,12 @@ ConfigReadResult Validator::run(const Json& root) {
 
 void Validator::top_level(const std::string& key, const Json& value) {
   // Flags: on/off collectors and switches.
-  static constexpr std::pair<std::string_view, bool RemoteConfig::*> k_flags[] = {
-      {"enabled", &RemoteConfig::enabled},
-      {"cpu", &RemoteConfig::cpu},
-      {"memory", &RemoteConfig::memory},
-      {"network", &RemoteConfig::network},
-      {"partitions", &RemoteConfig::partitions},
-      {"io", &RemoteConfig::io},
-      {"processes", &RemoteConfig::processes},
-      {"temperatures", &RemoteConfig::temperatures},
-      {"fans", &RemoteConfig::fans},
-      {"nvidia_gpu", &RemoteConfig::nvidia_gpu},
-      {"smart_storage_health", &RemoteConfig::smart_storage_health},
-      {"raid_storage_health", &RemoteConfig::raid_storage_health},
-      {"fail2ban", &RemoteConfig::fail2ban},
-      {"disk_health", &RemoteConfig::disk_health},
-      {"swap", &RemoteConfig::swap},
-      {"ipv4", &RemoteConfig::ipv4},
-      {"ipv6", &RemoteConfig::ipv6},
-  };
-  for (const auto& [name, member] : k_flags) {
+  if (key == "enabled") {
+    m_result.config.enabled = flag("config." + key, value);
+    m_result.input_keys.push_back(key);
+    return;
+  }
+  for (const auto& [name, member] : k_remote_config_flags) {
     if (key == name) {
       m_result.config.*member = flag("config." + key, value);
       m_result.input_keys.push_back(key);

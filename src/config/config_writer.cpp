@@ -91,25 +91,7 @@ void ConfigWriter::value(const std::string& key) {
     else m_out.null();
     return;
   }
-  const std::pair<std::string_view, bool RemoteConfig::*> flags[] = {
-      {"cpu", &RemoteConfig::cpu},
-      {"memory", &RemoteConfig::memory},
-      {"network", &RemoteConfig::network},
-      {"partitions", &RemoteConfig::partitions},
-      {"io", &RemoteConfig::io},
-      {"processes", &RemoteConfig::processes},
-      {"temperatures", &RemoteConfig::temperatures},
-      {"fans", &RemoteConfig::fans},
-      {"nvidia_gpu", &RemoteConfig::nvidia_gpu},
-      {"smart_storage_health", &RemoteConfig::smart_storage_health},
-      {"raid_storage_health", &RemoteConfig::raid_storage_health},
-      {"fail2ban", &RemoteConfig::fail2ban},
-      {"disk_health", &RemoteConfig::disk_health},
-      {"swap", &RemoteConfig::swap},
-      {"ipv4", &RemoteConfig::ipv4},
-      {"ipv6", &RemoteConfig::ipv6},
-  };
-  for (const auto& [name, member] : flags) {
+  for (const auto& [name, member] : k_remote_config_flags) {
     if (key == name) return m_out.boolean(c.*member);
   }
   if (key == "ports") {

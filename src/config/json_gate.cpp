@@ -7,23 +7,15 @@
 #include <unordered_set>
 #include <vector>
 
+#include "util/text.hpp"
+
 namespace fivenines {
 
 namespace {
 
-// A key as shown in an error: printable ASCII only, at most 64 bytes.
-std::string shown_key(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (out.size() >= 64) {
-      out += "...";
-      break;
-    }
-    const auto u = static_cast<unsigned char>(c);
-    out += (u >= 0x20 && u < 0x7F) ? c : '?';
-  }
-  return out;
-}
+// A key as shown in a message: printable ASCII only, at most 64 bytes, so a
+// hostile key cannot forge log lines or flood the log.
+std::string shown_key(std::string_view key) { return printable_excerpt(key, 64); }
 
 // An input iterator over the text that records the address of the last
 // byte the parser read, so SAX callbacks (which get no position) can name

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace fivenines {
@@ -254,6 +256,28 @@ struct RemoteConfig {
 
   // The built-in config of a dry run without --config: every core collector.
   static RemoteConfig core_collectors();
+};
+
+// The on/off keys of a config and the member each sets, in the contract's
+// order: the validator reads them and `config check` writes them from this
+// one list.
+inline constexpr std::pair<std::string_view, bool RemoteConfig::*> k_remote_config_flags[] = {
+    {"cpu", &RemoteConfig::cpu},
+    {"memory", &RemoteConfig::memory},
+    {"network", &RemoteConfig::network},
+    {"partitions", &RemoteConfig::partitions},
+    {"io", &RemoteConfig::io},
+    {"processes", &RemoteConfig::processes},
+    {"temperatures", &RemoteConfig::temperatures},
+    {"fans", &RemoteConfig::fans},
+    {"nvidia_gpu", &RemoteConfig::nvidia_gpu},
+    {"smart_storage_health", &RemoteConfig::smart_storage_health},
+    {"raid_storage_health", &RemoteConfig::raid_storage_health},
+    {"fail2ban", &RemoteConfig::fail2ban},
+    {"disk_health", &RemoteConfig::disk_health},
+    {"swap", &RemoteConfig::swap},
+    {"ipv4", &RemoteConfig::ipv4},
+    {"ipv6", &RemoteConfig::ipv6},
 };
 
 inline RemoteConfig RemoteConfig::core_collectors() {

@@ -1,5 +1,6 @@
 #include "util/text.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -95,14 +96,19 @@ bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string quoted_excerpt(std::string_view value, std::size_t max_chars) {
-  std::string out = "'";
+std::string printable_excerpt(std::string_view value, std::size_t max_chars) {
+  std::string out;
+  out.reserve(std::min(value.size(), max_chars) + 3);
   for (std::size_t i = 0; i < value.size() && i < max_chars; ++i) {
     const auto u = static_cast<unsigned char>(value[i]);
     out += (u >= 0x20 && u < 0x7F) ? value[i] : '?';
   }
   if (value.size() > max_chars) out += "...";
-  return out + "'";
+  return out;
+}
+
+std::string quoted_excerpt(std::string_view value, std::size_t max_chars) {
+  return "'" + printable_excerpt(value, max_chars) + "'";
 }
 
 }  // namespace fivenines

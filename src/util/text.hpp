@@ -31,9 +31,11 @@ namespace fivenines {
 [[nodiscard]] std::string ascii_lowered(std::string_view text);
 [[nodiscard]] bool equals_ignoring_ascii_case(std::string_view a, std::string_view b);
 
-// An outside value for a one-line message: single-quoted, printable ASCII
-// only (anything else becomes '?'), at most `max_chars` characters then
-// "...". Never for a secret.
+// An outside value for a one-line message: printable ASCII only (anything
+// else becomes '?', so it cannot forge log lines), at most `max_chars`
+// characters then "...". Never for a secret.
+[[nodiscard]] std::string printable_excerpt(std::string_view value, std::size_t max_chars);
+// The same in single quotes.
 [[nodiscard]] std::string quoted_excerpt(std::string_view value, std::size_t max_chars = 32);
 
 // Splits on runs of spaces and tabs. Call next() until it returns false.
