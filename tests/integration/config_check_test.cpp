@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "support/scratch_dir.hpp"
+
 extern char** environ;  // NOLINT(readability-redundant-declaration)
 
 namespace fivenines {
@@ -21,23 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "fivenines-config-check-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) m_path = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(m_path, ignored);
-  }
-  [[nodiscard]] std::string file(const std::string& name) const { return (m_path / name).string(); }
-
- private:
-  fs::path m_path;
-};
+using testing::ScratchDir;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -55,7 +41,7 @@ struct AgentRun {
 // Runs the agent with `args`, stdin from `stdin_text`, a minimal
 // environment; stdout and stderr go through files (no pipe can fill up).
 AgentRun run_agent(const std::vector<std::string>& args, const std::string& stdin_text = "") {
-  TempDir dir;
+  ScratchDir dir("fivenines-config-check");
   std::ofstream(dir.file("stdin"), std::ios::binary) << stdin_text;
   std::vector<std::string> words = {FIVENINES_AGENT_BINARY};
   words.insert(words.end(), args.begin(), args.end());
@@ -104,7 +90,7 @@ constexpr const char* k_expected_err =
     "config.proxmox.verify_ssl: false refused (TLS is always verified)\n";
 
 TEST(ConfigCheck, FilePrintsValidatedConfigAndWarnings) {
-  TempDir dir;
+  ScratchDir dir("fivenines-config-check");
   std::ofstream(dir.file("config.json")) << k_config;
   const AgentRun run = run_agent({"config", "check", dir.file("config.json")});
   EXPECT_EQ(run.exit_code, 0) << run.err;
@@ -170,7 +156,7 @@ TEST(ConfigCheck, GateRefusalExitsTwoWithByteOffset) {
 }
 
 TEST(ConfigCheck, OversizedOrMissingFileExitsTwo) {
-  TempDir dir;
+  ScratchDir dir("fivenines-config-check");
   std::ofstream(dir.file("big.json")) << std::string(2 * 1024 * 1024, ' ');
   const AgentRun big = run_agent({"config", "check", dir.file("big.json")});
   EXPECT_EQ(big.exit_code, 2);
@@ -193,7 +179,7 @@ TEST(ConfigCheck, BadArgumentsExitTwoWithUsage) {
 }
 
 TEST(DryRunConfig, UsesTheSameValidator) {
-  TempDir dir;
+  ScratchDir dir("fivenines-config-check");
   std::ofstream(dir.file("config.json")) << R"({"enabled": true, "memory": true, "cpu": false,
       "redis": {"port": 6379.5, "password": "hunter2"}, "bogus": 1})";
   const AgentRun run = run_agent({"--dry-run", "--config", dir.file("config.json")});
